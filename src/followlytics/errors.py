@@ -1,0 +1,89 @@
+"""The error types of Followlytics, each with the HTTP status it maps to.
+
+    FollowlyticsError (500)
+    ├── Unauthorized (401)           missing or unknown API key
+    ├── Forbidden (403)              the plan or key does not allow this
+    ├── NotFound (404)               no such thing, or it belongs to another user
+    ├── Conflict (409)               the thing exists, or is in the wrong state
+    │   └── NoAudienceData (409)     nothing imported yet for that account
+    ├── InvalidInput (422)           a request field is wrong; names the field
+    │   └── ImportFailed (422)       a file or record is wrong; names file, line/record and field
+    └── SandboxError (503)           the sandbox could not run the call
+        └── ToolFailed (503)         a tool inside the sandbox raised
+
+Every error carries a message written for a person; the API turns it into
+`{"error": {"type": ..., "message": ..., "field"?: ...}}`.
+"""
+
+from __future__ import annotations
+
+
+class FollowlyticsError(Exception):
+    status_code = 500
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def to_dict(self) -> dict[str, object]:
+        return {"type": type(self).__name__, "message": self.message}
+
+
+class Unauthorized(FollowlyticsError):
+    status_code = 401
+
+
+class Forbidden(FollowlyticsError):
+    status_code = 403
+
+
+class NotFound(FollowlyticsError):
+    status_code = 404
+
+
+class Conflict(FollowlyticsError):
+    status_code = 409
+
+
+class NoAudienceData(Conflict):
+    pass
+
+
+class InvalidInput(FollowlyticsError):
+    status_code = 422
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+    def to_dict(self) -> dict[str, object]:
+        data = super().to_dict()
+        if self.field is not None:
+            data["field"] = self.field
+        return data
+
+
+class ImportFailed(InvalidInput):
+    """A bad input file or record. `location` is "line 12" or "record 3" (or None for the whole file)."""
+
+    def __init__(self, *, file: str, location: str | None, field: str | None, problem: str) -> None:
+        where = ", ".join(part for part in (file, location) if part)
+        what = f"field '{field}': {problem}" if field else problem
+        super().__init__(f"{where}: {what}; nothing was imported", field=field)
+        self.file = file
+        self.location = location
+        self.problem = problem
+
+    def to_dict(self) -> dict[str, object]:
+        data = super().to_dict()
+        data["file"] = self.file
+        data["location"] = self.location
+        return data
+
+
+class SandboxError(FollowlyticsError):
+    status_code = 503
+
+
+class ToolFailed(SandboxError):
+    pass
