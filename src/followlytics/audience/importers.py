@@ -1,0 +1,527 @@
+"""Reading follower lists (X API v2 pages, JSON Lines, CSV) into one validated FOLLOWER_SCHEMA table.
+
+Everything is parsed and validated before anything is returned, and the first bad record aborts with an
+`ImportFailed` naming the file, the line or record and the field. Users are de-duplicated by id across all
+inputs; the last occurrence wins.
+
+Formats are chosen by the extension (`.json`, `.jsonl`/`.ndjson`, `.csv`) of the display name, else of the
+path; any other file is sniffed (it starts with `{` or `[`: JSON, or JSON Lines when it holds several
+documents one per line; otherwise CSV):
+
+- JSON: an X API v2 response body whose `data` is a list of user objects (a followers, following, list
+  members or users lookup page, `{"data": [...], "meta": {...}}`); a page without `data` (an empty page);
+  a single-user response `{"data": {...}}`; a response whose `data` holds posts, read for the user objects
+  in `includes.users` (which are read from every response); a bare user object; or an array of user objects
+  or of response pages. Partial `errors` in a page become a warning. A user object is an object with a
+  `username`. Records are named `record 5 of data`, `includes.users record 2`, `record 3` (in an array).
+- JSON Lines: one user object (or one response page, as twarc2 writes) per line; records are named `line N`
+  (1-based, blank lines skipped).
+- CSV: UTF-8, a header row naming the columns, in any order; `line N` counts the header as line 1.
+
+    id,username,name,description,location,url,created_at,verified,verified_type,protected,followers_count,following_count,tweet_count,listed_count,like_count,media_count,profile_image_url,pinned_tweet_id,interactions
+
+  `id` and `username` are required; every other column is optional, and an empty cell means absent.
+  `post_count` is read as `tweet_count` and `pinned_post_id` as `pinned_tweet_id`; `public_metrics.`-prefixed
+  names (as twarc-csv writes them) are accepted. `id` is the numeric X user id; `username` is the handle
+  (a leading `@` is dropped); `created_at` is ISO 8601 (UTC when it has no offset); `verified` and
+  `protected` are true/false/1/0/yes/no; `verified_type` is blue, business, government or none; counts are
+  non-negative integers; `interactions` is how many times the follower engaged with the user's posts.
+  Unknown columns are ignored and named in a warning.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pyarrow as pa
+from pydantic import AliasChoices, Field, NonNegativeInt, ValidationError
+
+from followlytics.audience.schema import (
+    FOLLOWER_SCHEMA,
+    VERIFIED_TYPES,
+    PublicMetrics,
+    XUser,
+    row_values,
+)
+from followlytics.errors import ImportFailed
+
+_JSON_SUFFIXES = {".json"}
+_JSONL_SUFFIXES = {".jsonl", ".ndjson"}
+_CSV_SUFFIXES = {".csv"}
+_BOM = b"\xef\xbb\xbf"
+
+_NO_USERS = (
+    'no X API v2 user objects found: expected {"data": [...]} (a followers, following, list members or '
+    'users lookup page), {"data": {...}}, a response with "includes": {"users": [...]}, a user object '
+    "(with a 'username'), an array of those, or JSON Lines of those"
+)
+
+_NOT_A_USER = "is neither an X API v2 user object (with a 'username') nor a response page (with 'data')"
+
+
+@dataclass
+class ParsedAudience:
+    """The validated import: one row per distinct user id, and what was read to get it."""
+
+    table: pa.Table
+    files: list[str]
+    records_read: int
+    duplicates: int
+    warnings: list[str] = field(default_factory=list)
+
+
+def parse_files(paths: Sequence[Path], *, display_names: Sequence[str] | None = None) -> ParsedAudience:
+    """Parse and validate every file; `display_names` (default: the file names) are what errors call them."""
+    names = [Path(p).name for p in paths] if display_names is None else list(display_names)
+    if len(names) != len(paths):
+        raise ValueError(f"{len(paths)} paths but {len(names)} display names")
+    rows = _Rows()
+    for path, name in zip(paths, names, strict=True):
+        try:
+            _read_file(Path(path), name, rows)
+        except UnicodeDecodeError as exc:
+            raise _whole_file(name, f"is not UTF-8 text ({exc.reason})") from None
+        except OSError as exc:
+            raise _whole_file(name, f"cannot be read ({exc.strerror})") from None
+    return rows.result(names)
+
+
+def parse_user_objects(objects: Any, *, source: str = "followerData") -> ParsedAudience:
+    """Validate user objects given in a request body; errors call the list `source`."""
+    if not isinstance(objects, list):
+        raise _whole_file(source, f"must be a list of user objects, got {_shown(objects)}")
+    rows = _Rows()
+    for index, obj in enumerate(objects, 1):
+        rows.add(obj, source, f"record {index}")
+    return rows.result([source])
+
+
+class _Rows:
+    """Validated rows in arrival order, plus the warnings met on the way."""
+
+    def __init__(self) -> None:
+        self.values: list[tuple[Any, ...]] = []
+        self.warnings: list[str] = []
+
+    def add(self, obj: Any, file: str, location: str | None) -> None:
+        try:
+            user = XUser.model_validate(obj)
+        except ValidationError as exc:
+            raise _import_failed(exc, file, location) from None
+        self.values.append(row_values(user))
+
+    def result(self, files: list[str]) -> ParsedAudience:
+        values = self.values
+        last = {row[0]: index for index, row in enumerate(values)}
+        if len(last) < len(values):
+            values = [values[index] for index in sorted(last.values())]
+        return ParsedAudience(
+            table=_table(values),
+            files=files,
+            records_read=len(self.values),
+            duplicates=len(self.values) - len(values),
+            warnings=self.warnings,
+        )
+
+
+def _table(values: list[tuple[Any, ...]]) -> pa.Table:
+    if not values:
+        return FOLLOWER_SCHEMA.empty_table()
+    columns = list(zip(*values, strict=True))
+    arrays = [pa.array(column, type=spec.type) for column, spec in zip(columns, FOLLOWER_SCHEMA, strict=True)]
+    return pa.Table.from_arrays(arrays, schema=FOLLOWER_SCHEMA)
+
+
+def _read_file(path: Path, name: str, rows: _Rows) -> None:
+    # An upload sits under a temporary name: the name the user gave it tells its format first.
+    known = _CSV_SUFFIXES | _JSONL_SUFFIXES | _JSON_SUFFIXES
+    suffix = next((s for s in (Path(name).suffix.lower(), path.suffix.lower()) if s in known), "")
+    if suffix in _CSV_SUFFIXES:
+        _read_csv(path, name, rows)
+    elif suffix in _JSONL_SUFFIXES:
+        _read_jsonl(path, name, rows)
+    elif suffix in _JSON_SUFFIXES or _starts_like_json(path):
+        (_read_jsonl if _holds_json_lines(path) else _read_json)(path, name, rows)
+    else:
+        _read_csv(path, name, rows)
+
+
+def _starts_like_json(path: Path) -> bool:
+    with path.open("rb") as f:
+        head = f.read(4096).removeprefix(_BOM).lstrip()
+    return head[:1] in (b"{", b"[")
+
+
+def _holds_json_lines(path: Path) -> bool:
+    # JSON Lines when the first non-blank line is a whole document and more follow it; a pretty-printed
+    # document's first line ("{" or "[") never parses on its own.
+    with path.open("rb") as f:
+        first = None
+        for line in f:
+            if not line.strip():
+                continue
+            if first is not None:
+                return True
+            try:
+                first = orjson.loads(line.removeprefix(_BOM))
+            except orjson.JSONDecodeError:
+                return False
+    return False
+
+
+def _read_json(path: Path, name: str, rows: _Rows) -> None:
+    try:
+        document = orjson.loads(path.read_bytes().removeprefix(_BOM))
+    except orjson.JSONDecodeError as exc:
+        raise _not_json(exc, name, exc.lineno) from None
+    walk = _Walk(name, rows)
+    walk.document(document, None)
+    walk.finish()
+
+
+def _read_jsonl(path: Path, name: str, rows: _Rows) -> None:
+    walk = _Walk(name, rows)
+    add = rows.add
+    with path.open("rb") as f:
+        for number, line in enumerate(f, 1):
+            if number == 1:
+                line = line.removeprefix(_BOM)
+            if not line.strip():
+                continue
+            try:
+                document = orjson.loads(line)
+            except orjson.JSONDecodeError as exc:
+                raise _not_json(exc, name, number) from None
+            if isinstance(document, dict) and "username" in document:  # the common case, kept cheap
+                add(document, name, f"line {number}")
+                walk.users += 1
+            else:
+                walk.document(document, f"line {number}")
+            walk.documents += 1
+    if walk.documents == 0:
+        raise _whole_file(name, "is empty (expected one user object per line)")
+    walk.finish()
+
+
+def _whole_file(name: str, problem: str) -> ImportFailed:
+    return ImportFailed(file=name, location=None, field=None, problem=problem)
+
+
+def _not_json(exc: orjson.JSONDecodeError, name: str, line: int) -> ImportFailed:
+    return ImportFailed(
+        file=name,
+        location=f"line {line}",
+        field=None,
+        problem=f"is not valid JSON: {exc.msg} (column {exc.colno})",
+    )
+
+
+class _Walk:
+    """Finds the user objects in the JSON documents of one file, whatever response shape holds them."""
+
+    def __init__(self, name: str, rows: _Rows) -> None:
+        self.name = name
+        self.rows = rows
+        self.documents = 0
+        self.users = 0
+        self.empty_pages = 0
+        self.pages_with_errors = 0
+        self.partial_errors: list[Any] = []
+        self.saw_posts = False
+
+    def document(self, document: Any, where: str | None) -> None:
+        if _is_user(document):
+            self._user(document, where)
+        elif isinstance(document, list):
+            self._array(document, where)
+        elif _is_page(document):
+            self._page(document, where)
+        elif where is None:
+            raise _whole_file(self.name, _NO_USERS)
+        else:
+            raise ImportFailed(file=self.name, location=where, field=None, problem=_NOT_A_USER)
+
+    def finish(self) -> None:
+        if self.users == 0 and self.empty_pages == 0:
+            hint = (
+                "; it holds posts without includes.users (request expansions=author_id)"
+                if self.saw_posts
+                else ""
+            )
+            raise _whole_file(self.name, _NO_USERS + hint)
+        if self.partial_errors:
+            self.rows.warnings.append(
+                _partial_errors_warning(self.name, self.pages_with_errors, self.partial_errors)
+            )
+
+    def _user(self, obj: Any, where: str | None) -> None:
+        self.rows.add(obj, self.name, where)
+        self.users += 1
+
+    def _array(self, items: list[Any], where: str | None) -> None:
+        if not items:
+            self.empty_pages += 1
+        elif any(_is_user(item) for item in items):
+            for index, item in enumerate(items, 1):
+                self._user(item, _at(where, f"record {index}"))
+        elif all(_is_page(item) for item in items):
+            for index, item in enumerate(items, 1):
+                self._page(item, _at(where, f"page {index}"))
+        elif where is None:
+            raise _whole_file(self.name, _NO_USERS)
+        else:
+            raise ImportFailed(file=self.name, location=where, field=None, problem=_NOT_A_USER)
+
+    def _page(self, page: dict[str, Any], where: str | None) -> None:
+        data = page.get("data")
+        errors = page.get("errors")
+        users_before = self.users
+        if isinstance(data, list) and any(_is_user(item) for item in data):
+            for index, item in enumerate(data, 1):
+                self._user(item, _at(where, f"record {index} of data"))
+        elif _is_user(data):
+            self._user(data, _at(where, "data"))
+        elif _is_post(data) or (isinstance(data, list) and any(_is_post(item) for item in data)):
+            self.saw_posts = True
+        includes = page.get("includes")
+        included = includes.get("users") if isinstance(includes, dict) else None
+        if isinstance(included, list):
+            for index, item in enumerate(included, 1):
+                self._user(item, _at(where, f"includes.users record {index}"))
+        if isinstance(errors, list) and errors:
+            self.pages_with_errors += 1
+            self.partial_errors.extend(errors)
+        if self.users == users_before and (data == [] or ("data" not in page and "meta" in page)):
+            self.empty_pages += 1
+        elif self.users == users_before and "data" not in page and "meta" not in page:
+            raise ImportFailed(
+                file=self.name,
+                location=where,
+                field=None,
+                problem=f"is an X API error response, not a page of users ({_error_text(errors)})",
+            )
+
+
+def _is_user(value: Any) -> bool:
+    return isinstance(value, dict) and "username" in value
+
+
+def _is_post(value: Any) -> bool:
+    return isinstance(value, dict) and "text" in value
+
+
+def _is_page(value: Any) -> bool:
+    return isinstance(value, dict) and any(key in value for key in ("data", "includes", "meta", "errors"))
+
+
+def _at(where: str | None, what: str) -> str:
+    return what if where is None else f"{where}, {what}"
+
+
+def _error_text(errors: Any) -> str:
+    first = errors[0] if isinstance(errors, list) and errors else None
+    if isinstance(first, dict):
+        text = first.get("detail") or first.get("message") or first.get("title")
+        if text:
+            return repr(_clipped(str(text), 120))
+    return "no details"
+
+
+def _partial_errors_warning(name: str, pages: int, errors: list[Any]) -> str:
+    count = len(errors)
+    about_users = all(isinstance(e, dict) and e.get("resource_type") == "user" for e in errors)
+    where = "the page reports" if pages == 1 else f"{pages} pages report"
+    missing = "those users are" if about_users else "what they name is"
+    return (
+        f"{name}: {where} {count} partial error{'s' if count != 1 else ''} "
+        f"(e.g. {_error_text(errors)}); {missing} not in it"
+    )
+
+
+# CSV -----------------------------------------------------------------------------------------------------
+
+_METRIC_COLUMNS = frozenset(
+    (
+        "followers_count",
+        "following_count",
+        "tweet_count",
+        "post_count",
+        "listed_count",
+        "like_count",
+        "media_count",
+    )
+)
+_USER_COLUMNS = frozenset(
+    (
+        "id",
+        "username",
+        "name",
+        "description",
+        "location",
+        "url",
+        "created_at",
+        "verified",
+        "verified_type",
+        "protected",
+        "profile_image_url",
+        "pinned_tweet_id",
+        "pinned_post_id",
+        "interactions",
+    )
+)
+_REQUIRED_COLUMNS = ("id", "username")
+
+
+class _CsvMetrics(PublicMetrics):
+    # A spreadsheet may carry only some of the counts, so none of them is required here.
+    followers_count: NonNegativeInt | None = None
+    following_count: NonNegativeInt | None = None
+    tweet_count: NonNegativeInt | None = Field(
+        default=None, validation_alias=AliasChoices("tweet_count", "post_count")
+    )
+    listed_count: NonNegativeInt | None = None
+
+
+class _CsvUser(XUser):
+    public_metrics: _CsvMetrics | None = None
+    interactions: NonNegativeInt | None = None
+
+
+def _read_csv(path: Path, name: str, rows: _Rows) -> None:
+    with path.open(newline="", encoding="utf-8-sig") as f:
+        reader = csv.reader(f)
+        header = next(reader, None)
+        if header is None:
+            raise _whole_file(name, "is empty (expected a CSV header)")
+        build = _csv_record_builder(header, name, rows)
+        line = reader.line_num + 1
+        for cells in reader:
+            where = f"line {line}"
+            line = reader.line_num + 1  # a quoted cell may span lines: the next record starts after this one
+            if not cells:
+                continue
+            if len(cells) != len(header):
+                raise ImportFailed(
+                    file=name,
+                    location=where,
+                    field=None,
+                    problem=f"has {len(cells)} cells but the header has {len(header)} columns",
+                )
+            _add_csv_record(build(cells), name, where, rows)
+
+
+def _csv_record_builder(header: list[str], name: str, rows: _Rows) -> Callable[[list[str]], dict[str, Any]]:
+    columns: list[tuple[int, str, bool]] = []  # (cell index, key, is a public_metrics key)
+    seen: set[str] = set()
+    unknown: list[str] = []
+    for index, raw in enumerate(header):
+        key = raw.strip().lower().removeprefix("public_metrics.")
+        if key in seen:
+            raise ImportFailed(
+                file=name, location="line 1", field=key, problem="the header names this column twice"
+            )
+        seen.add(key)
+        if key in _METRIC_COLUMNS:
+            columns.append((index, key, True))
+        elif key in _USER_COLUMNS:
+            columns.append((index, key, False))
+        else:
+            unknown.append(raw.strip() or f"(unnamed column {index + 1})")
+    for required in _REQUIRED_COLUMNS:
+        if required not in seen:
+            raise ImportFailed(
+                file=name,
+                location="line 1",
+                field=required,
+                problem=f"the header has no '{required}' column (required: {', '.join(_REQUIRED_COLUMNS)})",
+            )
+    if unknown:
+        rows.warnings.append(f"{name}: ignored unknown columns: {', '.join(unknown)}")
+
+    def build(cells: list[str]) -> dict[str, Any]:
+        record: dict[str, Any] = {}
+        metrics: dict[str, Any] = {}
+        for index, key, is_metric in columns:
+            value = cells[index].strip()
+            if value:
+                (metrics if is_metric else record)[key] = value
+        if metrics:
+            record["public_metrics"] = metrics
+        if "username" in record:
+            record["username"] = record["username"].removeprefix("@")
+        return record
+
+    return build
+
+
+def _add_csv_record(record: dict[str, Any], name: str, where: str, rows: _Rows) -> None:
+    try:
+        user = _CsvUser.model_validate(record)
+    except ValidationError as exc:
+        raise _import_failed(exc, name, where, csv_columns=True) from None
+    rows.values.append(row_values(user, interactions=user.interactions))
+
+
+# Validation errors -----------------------------------------------------------------------------------------
+
+
+def _import_failed(
+    exc: ValidationError, file: str, location: str | None, *, csv_columns: bool = False
+) -> ImportFailed:
+    error = exc.errors(include_url=False)[0]
+    loc = [str(part) for part in error["loc"]]
+    if csv_columns and loc[:1] == ["public_metrics"]:
+        loc = loc[1:]  # a CSV user wrote the count as its own column
+    field_path = ".".join(loc) or None
+    return ImportFailed(file=file, location=location, field=field_path, problem=_problem(error, loc[-1:]))
+
+
+def _problem(error: Any, last: list[str]) -> str:
+    kind: str = error["type"]
+    value = error.get("input")
+    got = f", got {_shown(value)}"
+    if kind == "missing":
+        return "is required"
+    if value is None and last:
+        return "is required, got null"
+    if kind.startswith("int_") or kind == "greater_than_equal":
+        return "must be a non-negative integer" + got
+    if kind.startswith("bool_"):
+        return "must be true or false" + got
+    if kind.startswith(("datetime_", "date_")):
+        return "must be an ISO 8601 date-time such as 2019-04-21T19:43:48.000Z" + got
+    if kind == "literal_error":
+        return f"must be one of {', '.join(VERIFIED_TYPES)}" + got
+    if kind == "string_pattern_mismatch":
+        if last == ["username"]:
+            return "must be an X handle (letters, digits and _)" + got
+        return "must be a numeric X id (a string of digits)" + got
+    if kind == "string_type":
+        return "must be a string" + got
+    if kind in ("model_type", "dict_type", "model_attributes_type"):
+        what = "a user object (a JSON object)" if not last else "an object"
+        return f"must be {what}" + got
+    return str(error["msg"]).lower() + got
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return repr(_clipped(value, 40))
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "a list"
+    return _clipped(repr(value), 40)
+
+
+def _clipped(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
