@@ -1,0 +1,1 @@
+"""Sandboxes: the provider protocol, the local provider, and the runtime that runs inside one."""
