@@ -1,0 +1,173 @@
+"""The tool registry: which tools the agent may call, their argument schemas, and how a call is made.
+
+A tool call runs inside the user's sandbox through an `Executor` (`execute(name, args) -> dict`, in
+production `provider.exec(sandbox_id, name, args)`). The registry validates the arguments before anything
+leaves the control plane and parses the sandbox's JSON back into the tool's typed result, so the engines
+only ever see checked, typed data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from followlytics.analytics.evidence import Evidence
+from followlytics.analytics.ranking import TopFollowersFilters, TopFollowersResult
+from followlytics.errors import InvalidInput, SandboxError
+
+Executor = Callable[[str, dict[str, Any]], dict[str, Any]]
+"""Runs one tool call in the user's sandbox and returns its JSON result."""
+
+# Arguments the control plane fills in itself. They are hidden from the schema a model sees, so a model
+# (or a question) can never point a tool at another account.
+CONTEXT_FIELDS: tuple[str, ...] = ("account_id",)
+
+
+@dataclass(frozen=True)
+class Tool:
+    name: str
+    description: str
+    arguments: type[BaseModel]
+    result: type[BaseModel]
+    summarize: Callable[[BaseModel], str]
+
+    @property
+    def parameters(self) -> dict[str, Any]:
+        """The JSON schema of the arguments a model may choose (context fields removed)."""
+        schema = self.arguments.model_json_schema()
+        properties = {k: v for k, v in schema.get("properties", {}).items() if k not in CONTEXT_FIELDS}
+        schema["properties"] = properties
+        required = [name for name in schema.get("required", []) if name not in CONTEXT_FIELDS]
+        if required:
+            schema["required"] = required
+        else:
+            schema.pop("required", None)
+        return schema
+
+
+@dataclass(frozen=True)
+class ToolCallRecord:
+    name: str
+    arguments: dict[str, Any]
+    summary: str
+    result: BaseModel
+
+    def public(self) -> dict[str, Any]:
+        """What the API shows of a call: no result rows, just what was asked and what came back."""
+        return {"name": self.name, "arguments": dict(self.arguments), "summary": self.summary}
+
+    def evidence(self) -> dict[str, Any] | None:
+        """The result's `Evidence` as JSON, when the tool's result carries one."""
+        evidence = getattr(self.result, "evidence", None)
+        return evidence.model_dump(mode="json") if isinstance(evidence, Evidence) else None
+
+
+class ToolRegistry:
+    def __init__(self) -> None:
+        self._tools: dict[str, Tool] = {}
+
+    def register(self, tool: Tool) -> Tool:
+        if tool.name in self._tools:
+            raise ValueError(f"tool {tool.name!r} is already registered")
+        self._tools[tool.name] = tool
+        return tool
+
+    def get(self, name: str) -> Tool:
+        try:
+            return self._tools[name]
+        except KeyError:
+            known = ", ".join(sorted(self._tools)) or "none"
+            raise InvalidInput(f"unknown tool '{name}' (known tools: {known})", field="tool") from None
+
+    def __iter__(self) -> Iterator[Tool]:
+        return iter(self._tools.values())
+
+    def __len__(self) -> int:
+        return len(self._tools)
+
+    def schemas(self) -> list[dict[str, Any]]:
+        """Each tool as {name, description, parameters}: the neutral shape LLM adapters translate."""
+        return [
+            {"name": tool.name, "description": tool.description, "parameters": tool.parameters}
+            for tool in self
+        ]
+
+    def call(self, name: str, args: dict[str, Any], execute: Executor) -> ToolCallRecord:
+        """Validate `args`, run the tool through `execute`, and return the typed, summarised result.
+
+        Raises `InvalidInput` (naming the field) for an unknown tool or bad arguments, `SandboxError` when
+        the sandbox answers with something that is not the tool's result; errors from `execute` propagate.
+        """
+        tool = self.get(name)
+        validated = _validate_arguments(tool, args)
+        sent = validated.model_dump(mode="json", exclude_none=True)
+        raw = execute(tool.name, sent)
+        try:
+            result = tool.result.model_validate(raw)
+        except ValidationError as exc:
+            raise SandboxError(
+                f"the sandbox returned a malformed result for '{tool.name}': {_first_problem(exc)[1]}"
+            ) from exc
+        return ToolCallRecord(name=tool.name, arguments=sent, summary=tool.summarize(result), result=result)
+
+
+def _validate_arguments(tool: Tool, args: dict[str, Any]) -> BaseModel:
+    try:
+        return tool.arguments.model_validate(args)
+    except ValidationError as exc:
+        field, problem = _first_problem(exc)
+        raise InvalidInput(f"tool '{tool.name}': argument '{field}': {problem}", field=field) from exc
+
+
+def _first_problem(exc: ValidationError) -> tuple[str, str]:
+    error = exc.errors()[0]
+    field = ".".join(str(part) for part in error["loc"]) or "arguments"
+    return field, error["msg"]
+
+
+class TopFollowersArgs(TopFollowersFilters):
+    """`top_followers` arguments: the ranking filters plus the account the control plane resolved."""
+
+    # A typo'd argument from a model should fail loudly rather than silently drop a filter.
+    model_config = ConfigDict(extra="forbid")
+
+    account_id: str = Field(min_length=1, description="The X account whose followers to rank.")
+
+
+TOP_FOLLOWERS_DESCRIPTION = (
+    "Rank the user's followers by value score (0-100), which combines reach (their follower count), "
+    "activity (how much they post), credibility (verification, list memberships) and, when engagement "
+    "data was imported, how often they engage with the user's posts. Returns the top followers with "
+    "plain-language reasons, how many followers matched the filters, how many of those are verified, "
+    "and the most common locations among the returned rows. Filters (all optional, combined with AND): "
+    "`location` keeps followers whose profile location contains this text, case-insensitive (e.g. "
+    "'London'); `min_followers` keeps followers who themselves have at least this many followers; "
+    "`verified` true keeps only verified accounts, false only unverified ones; `limit` is how many "
+    "followers to return (1-100, default 10). Use it for questions like 'who are my most valuable "
+    "followers', 'top 5 followers in London' or 'verified followers with over 10k followers'."
+)
+
+
+def _summarize_top_followers(result: BaseModel) -> str:
+    if not isinstance(result, TopFollowersResult):
+        raise TypeError(f"expected TopFollowersResult, got {type(result).__name__}")
+    returned = f"returned top {len(result.followers):,}" if result.followers else "returned none"
+    return f"ranked {result.total_followers:,} followers of which {result.matched:,} matched; {returned}"
+
+
+def default_registry() -> ToolRegistry:
+    """The registry with every tool the agent may call today."""
+    registry = ToolRegistry()
+    registry.register(
+        Tool(
+            name="top_followers",
+            description=TOP_FOLLOWERS_DESCRIPTION,
+            arguments=TopFollowersArgs,
+            result=TopFollowersResult,
+            summarize=_summarize_top_followers,
+        )
+    )
+    return registry
