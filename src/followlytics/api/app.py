@@ -1,0 +1,48 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from followlytics import __version__
+from followlytics.api.deps import PlatformDep
+from followlytics.api.errors import install_error_handlers
+from followlytics.api.routers import admin, agents, ask, followers
+from followlytics.config import Settings, get_settings
+from followlytics.services.platform import Platform
+
+
+def create_app(settings: Settings | None = None, *, platform: Platform | None = None) -> FastAPI:
+    """An app over `platform` (kept open), or over a platform built from `settings` for the app's lifetime."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = platform is None
+        app.state.platform = platform or Platform.from_settings(settings or get_settings())
+        try:
+            yield
+        finally:
+            if owned:
+                app.state.platform.close()
+
+    app = FastAPI(
+        title="Followlytics Agents",
+        version=__version__,
+        description="A personal AI agent that knows your X audience and shows its evidence.",
+        lifespan=lifespan,
+    )
+    if platform is not None:  # usable without running the lifespan (in-process test clients)
+        app.state.platform = platform
+    install_error_handlers(app)
+    for router in (agents.router, ask.router, followers.router, admin.router):
+        app.include_router(router)
+
+    @app.get("/healthz", tags=["health"])
+    def healthz(platform: PlatformDep) -> dict[str, str]:
+        platform.db.ping()
+        return {"status": "ok", "version": __version__}
+
+    return app

@@ -1,0 +1,47 @@
+"""`POST /api/followers/import`: upload follower files (X API v2 pages, JSONL, CSV) as a new snapshot."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, UploadFile
+
+from followlytics.api.deps import PlatformDep, UserId
+from followlytics.services.imports import import_files
+
+router = APIRouter(prefix="/api/followers", tags=["followers"])
+
+
+@router.post("/import", status_code=201)
+def import_followers(
+    platform: PlatformDep,
+    user_id: UserId,
+    files: Annotated[
+        list[UploadFile], File(description="One or more files; together they make one snapshot.")
+    ],
+    account: Annotated[str | None, Form(description="X handle the followers belong to.")] = None,
+    competitor: Annotated[bool, Form(description="The account is a competitor's.")] = False,
+) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(dir=_upload_dir(platform.settings.data_dir)) as tmp:
+        paths, names = [], []
+        for index, upload in enumerate(files):
+            name = Path(upload.filename or f"upload-{index + 1}").name
+            path = Path(tmp) / f"{index}-{name}"
+            with path.open("wb") as out:
+                shutil.copyfileobj(upload.file, out)
+            paths.append(path)
+            names.append(name)
+        result = import_files(
+            platform, user_id=user_id, paths=paths, display_names=names, handle=account, competitor=competitor
+        )
+    return asdict(result)
+
+
+def _upload_dir(data_dir: Path) -> Path:
+    folder = data_dir / "uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

@@ -1,0 +1,257 @@
+"""The `followlytics` command line: a thin shell over the services; `--json` prints what the API returns."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.markdown import Markdown
+from rich.table import Table
+
+from followlytics.config import Settings, get_settings
+from followlytics.errors import FollowlyticsError
+from followlytics.services.platform import Platform
+
+app = typer.Typer(
+    help="Followlytics Agents: a personal AI agent that knows your X audience.", no_args_is_help=True
+)
+users_app = typer.Typer(help="Manage users and their API keys.", no_args_is_help=True)
+agents_app = typer.Typer(help="Inspect users' agents.", no_args_is_help=True)
+db_app = typer.Typer(help="The control-plane database.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+app.add_typer(agents_app, name="agents")
+app.add_typer(db_app, name="db")
+
+out = Console()
+err = Console(stderr=True)
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON (the API's shape).")]
+_DEMO_MARKER = ".followlytics-demo"
+
+
+@contextmanager
+def _platform(settings: Settings | None = None) -> Iterator[Platform]:
+    """A platform for one command; errors become a one-line message and exit code 1."""
+    try:
+        platform = Platform.from_settings(settings or get_settings())
+        try:
+            yield platform
+        finally:
+            platform.close()
+    except FollowlyticsError as exc:
+        err.print(f"[red]error:[/red] {exc.message}", highlight=False, markup=True)
+        raise typer.Exit(1) from exc
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+
+
+def _user_id(platform: Platform, ref: str) -> str:
+    from followlytics.services.accounts import find_user
+
+    with platform.db.session() as session:
+        return find_user(session, ref).id
+
+
+@users_app.command("create")
+def users_create(
+    email: Annotated[str, typer.Option(help="The user's email address.")],
+    plan: Annotated[str, typer.Option(help="starter, pro or agency.")] = "pro",
+    as_json: JsonFlag = False,
+) -> None:
+    """Create a user and print their API key (shown this once)."""
+    from followlytics.services.accounts import create_user
+
+    with _platform() as platform, platform.db.session() as session:
+        new = create_user(session, email=email, plan=plan)
+        data = {"id": new.user.id, "email": new.user.email, "plan": new.user.plan, "api_key": new.api_key}
+    if as_json:
+        _print_json(data)
+    else:
+        out.print(f"created {data['email']} ({data['plan']}), id {data['id']}")
+        out.print(f"API key (shown once): [bold]{data['api_key']}[/bold]")
+
+
+@app.command("import")
+def import_(
+    user: Annotated[str, typer.Argument(help="User id or email.")],
+    files: Annotated[list[Path], typer.Argument(help="X API v2 pages (.json), JSONL or CSV files.")],
+    account: Annotated[str | None, typer.Option(help="X handle these followers belong to.")] = None,
+    competitor: Annotated[bool, typer.Option("--competitor", help="The account is a competitor's.")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Import follower files as one new snapshot (all-or-nothing)."""
+    from followlytics.services.imports import import_files
+
+    with _platform() as platform:
+        result = import_files(
+            platform, user_id=_user_id(platform, user), paths=files, handle=account, competitor=competitor
+        )
+    if as_json:
+        _print_json(asdict(result))
+        return
+    out.print(
+        f"imported {result.rows:,} followers of @{result.account} ({result.kind}) "
+        f"from {result.records_read:,} records ({result.duplicates:,} duplicates); "
+        f"snapshot {result.snapshot_id}"
+    )
+    for warning in result.warnings:
+        err.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
+
+
+@app.command()
+def synth(
+    followers: Annotated[int, typer.Option(help="How many followers to generate.", min=1)],
+    out_file: Annotated[Path, typer.Option("--out", help="JSONL file to write.")],
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed writes the same file.")] = 0,
+    competitor_overlap: Annotated[
+        float | None,
+        typer.Option(
+            help="Also write <out>.competitor.jsonl sharing this fraction of followers.", min=0, max=1
+        ),
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Write a synthetic audience of X API v2 user objects."""
+    from followlytics.audience.synth import write_jsonl
+
+    summary = write_jsonl(out_file, followers, seed=seed, competitor_overlap=competitor_overlap)
+    if as_json:
+        _print_json(asdict(summary))
+    else:
+        out.print(f"wrote {followers:,} followers to {out_file}")
+        if summary.competitor_path is not None:
+            out.print(f"wrote a competitor audience to {summary.competitor_path}")
+
+
+@app.command()
+def ask(
+    user: Annotated[str, typer.Argument(help="User id or email.")],
+    question: Annotated[str, typer.Argument(help="The question, in plain language.")],
+    account: Annotated[
+        str | None, typer.Option(help="Which account (handle); default: the user's own.")
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Ask a user's agent a question, through the same path as the API."""
+    from followlytics.services.queries import ask as ask_agent
+
+    with _platform() as platform:
+        answer = ask_agent(platform, user_id=_user_id(platform, user), question=question, handle=account)
+    if as_json:
+        _print_json(answer.model_dump(mode="json"))
+        return
+    out.print(Markdown(answer.answer))
+    out.print(
+        f"[dim]{answer.query_id} · {answer.provider} · {answer.latency_ms} ms · ${answer.cost_usd}[/dim]",
+        highlight=False,
+    )
+
+
+@agents_app.command("status")
+def agents_status(
+    user: Annotated[str, typer.Argument(help="User id or email.")], as_json: JsonFlag = False
+) -> None:
+    """Show a user's agent and its state history."""
+    from followlytics.services.agents import agent_status
+
+    with _platform() as platform:
+        status = agent_status(platform, user_id=_user_id(platform, user))
+    if as_json:
+        _print_json(status.model_dump(mode="json"))
+        return
+    out.print(
+        f"agent {status.id}: [bold]{status.state}[/bold] on {status.sandbox_provider} ({status.sandbox_id})"
+    )
+    table = Table("from", "to", "at")
+    for t in status.transitions:
+        table.add_row(t["from"] or "-", t["to"] or "-", t["at"] or "-")
+    out.print(table)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply the database migrations (also done on every start)."""
+    with _platform():
+        out.print("database is up to date")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Bind address (default from settings).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default from settings).")] = None,
+) -> None:
+    """Serve the API (and later the dashboard)."""
+    settings = get_settings()
+    _serve(settings, host=host or settings.host, port=port or settings.port)
+
+
+@app.command()
+def demo(
+    data_dir: Annotated[Path, typer.Option(help="Folder for the demo's data; rebuilt on every run.")] = Path(
+        "demo-data"
+    ),
+    host: Annotated[str, typer.Option()] = "127.0.0.1",
+    port: Annotated[int, typer.Option()] = 8000,
+    followers: Annotated[int, typer.Option(help="Followers of the Pro user.")] = 50_000,
+    no_serve: Annotated[bool, typer.Option("--no-serve", help="Seed and print, then exit.")] = False,
+) -> None:
+    """Seed a demo (a Pro and an Agency user), print their keys and curl examples, and serve."""
+    from followlytics.services.demo import seed_demo
+
+    if data_dir.exists():
+        if not (data_dir / _DEMO_MARKER).exists():
+            err.print(
+                f"[red]error:[/red] {data_dir} exists and is not a demo folder; choose another --data-dir"
+            )
+            raise typer.Exit(1)
+        shutil.rmtree(data_dir)
+    data_dir.mkdir(parents=True)
+    (data_dir / _DEMO_MARKER).touch()
+    settings = Settings(data_dir=data_dir, database_url=None, host=host, port=port)
+    with (
+        out.status(f"seeding the demo ({followers:,} synthetic followers)…"),
+        _platform(settings) as platform,
+    ):
+        seeded = seed_demo(platform, pro_followers=followers)
+    base = f"http://{host}:{port}"
+    out.print(f"\n[bold]Followlytics demo[/bold] on {base} (API docs: {base}/docs)\n")
+    for user in seeded:
+        accounts = ", ".join(f"@{i.account} ({i.kind}, {i.rows:,} followers)" for i in user.imports)
+        out.print(f"{user.plan.title()} user {user.email}: {accounts}")
+        out.print(f"  API key: [bold]{user.api_key}[/bold]")
+    pro, agency = seeded[0].api_key, seeded[1].api_key
+    out.print("\nTry:", highlight=False)
+    for key, body in (
+        (pro, {"question": "Who are my most valuable followers?"}),
+        (pro, {"question": "verified followers with over 10k followers"}),
+        (agency, {"question": "top 5 followers in London", "account": "rival_brand"}),
+    ):
+        example = (
+            f"curl -s -X POST {base}/api/agents/query -H 'Authorization: Bearer {key}' "
+            f"-H 'Content-Type: application/json' -d '{json.dumps(body)}'"
+        )
+        out.print(f"  {example}\n", highlight=False, soft_wrap=True)
+    if not no_serve:
+        _serve(settings, host=host, port=port)
+
+
+def _serve(settings: Settings, *, host: str, port: int) -> None:
+    import uvicorn
+
+    from followlytics.api.app import create_app
+
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
+if __name__ == "__main__":
+    app()

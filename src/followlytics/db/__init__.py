@@ -1,0 +1,1 @@
+"""The control-plane database: SQLAlchemy models, engine and sessions, Alembic migrations."""
