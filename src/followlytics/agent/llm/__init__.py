@@ -1,7 +1,7 @@
 """What the agent loop needs from an engine: the `Engine` protocol and the `Plan` it returns.
 
 An engine turns a question into tool calls (`plan`) and the results into a Markdown answer (`compose`).
-The built-in offline engine lives in `builtin.py`; LLM adapters will implement the same protocol. Engines
+The built-in offline engine lives in `builtin/`; LLM adapters will implement the same protocol. Engines
 are imported where they are used, never here, so that loading this package costs nothing.
 """
 
