@@ -6,6 +6,7 @@ follows followers; about 2% of accounts are verified (mostly blue, some business
 5% are protected; `created_at` spreads over 2007-2026 and ids follow it (sequential ids before 2016,
 snowflake ids after). Bios mix topic phrases, hashtags and emoji in English, Spanish, French, German,
 Portuguese and Japanese; locations are free text in varied spellings, jokes included, absent for ~30%.
+The words themselves live in `synth_vocabulary`; this module draws and assembles.
 Fields are left out as the real API leaves them out (location, pinned_tweet_id, entities, some metrics).
 
 Counts are drawn with numpy a chunk at a time and lines are serialised with orjson, so a million users
@@ -27,6 +28,21 @@ from typing import Any
 import numpy as np
 import orjson
 
+from followlytics.audience.synth_vocabulary import (
+    BIOS,
+    EXTRAS,
+    FLAGS,
+    HANDLE_WORDS,
+    JOKE_PLACES,
+    LANGUAGE_WEIGHTS,
+    LANGUAGES,
+    LINK_SITES,
+    NAMES,
+    PLACES,
+    TOPIC_EMOJI,
+    TOPIC_WEIGHTS,
+    TOPICS,
+)
 from followlytics.errors import InvalidInput
 
 _CHUNK = 50_000
@@ -46,401 +62,6 @@ _SEQUENTIAL_ID_ANCHORS = (
 )  # fmt: skip
 _SNOWFLAKE_USERS_FROM_MS = int(np.datetime64("2016-01-01", "ms").astype(np.int64))
 
-_LANGUAGES = ("en", "es", "fr", "de", "pt", "ja")
-_LANGUAGE_WEIGHTS = (0.52, 0.14, 0.08, 0.07, 0.09, 0.10)
-
-_TOPICS = ("tech", "marketing", "crypto", "fitness", "food", "music", "gaming", "politics", "art", "travel")
-_TOPIC_WEIGHTS = (0.16, 0.12, 0.09, 0.09, 0.1, 0.1, 0.1, 0.08, 0.09, 0.07)
-
-# topic -> language -> (bio phrases separated by "|", hashtags separated by spaces)
-_BIOS: dict[str, dict[str, tuple[str, str]]] = {
-    "tech": {
-        "en": (
-            "Software engineer building things on the web|"
-            "Backend dev. Rust, Go and too much coffee|Shipping code since 2009|"
-            "Open source maintainer|ML engineer at a startup you haven't heard of|"
-            "Cloud, DevOps & SRE stuff",
-            "#Python #DevOps #AI #OpenSource #100DaysOfCode #WebDev",
-        ),
-        "es": (
-            "Desarrollador full stack|Ingeniera de software y fan del código abierto|"
-            "Programando el futuro, una línea a la vez|Datos, IA y café",
-            "#programación #IA #tecnología #DevOps",
-        ),
-        "fr": (
-            "Développeur web passionné|Ingénieure logiciel, fan de Python|Je code, donc je suis|"
-            "Data scientist à Paris",
-            "#dev #IA #tech #opensource",
-        ),
-        "de": (
-            "Softwareentwickler aus Leidenschaft|Informatikerin, Open-Source-Fan|"
-            "Baut Dinge mit Code|Cloud-Architekt und Kaffeetrinker",
-            "#Digitalisierung #KI #Softwareentwicklung #Tech",
-        ),
-        "pt": (
-            "Desenvolvedor full stack|Engenheira de software e entusiasta de IA|"
-            "Programando desde criança|Dev front-end, apaixonado por UX",
-            "#programação #tecnologia #IA #dev",
-        ),
-        "ja": (
-            "ソフトウェアエンジニア|Webエンジニアやってます|機械学習とPythonが好き|個人開発してます",
-            "#駆け出しエンジニアと繋がりたい #プログラミング #エンジニア #Python",
-        ),
-    },
-    "marketing": {
-        "en": (
-            "Growth marketer. Helping brands grow on social|Content strategist & copywriter|"
-            "I help founders build an audience|Social media manager by day, meme curator by night",
-            "#marketing #SEO #growth #ContentMarketing #SocialMedia",
-        ),
-        "es": (
-            "Especialista en marketing digital|Community manager y creadora de contenido|"
-            "Ayudo a marcas a crecer en redes",
-            "#marketingdigital #emprendimiento #SEO #redessociales",
-        ),
-        "fr": (
-            "Consultante en marketing digital|Growth hacker & entrepreneur|"
-            "J'aide les marques à raconter leur histoire",
-            "#marketing #entrepreneuriat #SEO #communication",
-        ),
-        "de": (
-            "Online-Marketing-Managerin|Content Creator und Berater|Hilft Marken beim Wachsen",
-            "#Marketing #SocialMedia #Startup #SEO",
-        ),
-        "pt": (
-            "Especialista em marketing digital|Social media e criadora de conteúdo|"
-            "Ajudo empresas a vender mais online",
-            "#marketingdigital #empreendedorismo #SEO #redessociais",
-        ),
-        "ja": (
-            "マーケター|SNS運用代行してます|Webマーケティングの仕事をしています",
-            "#マーケティング #SNS運用 #副業 #ブログ",
-        ),
-    },
-    "crypto": {
-        "en": (
-            "Bitcoin maximalist|Web3 builder. Not financial advice|DeFi degen, NFT collector|"
-            "HODLing since 2017",
-            "#Bitcoin #BTC #ETH #Web3 #crypto #NFT",
-        ),
-        "es": (
-            "Inversor en cripto|Bitcoin es libertad|Trader y entusiasta de blockchain",
-            "#Bitcoin #cripto #blockchain #BTC",
-        ),
-        "fr": (
-            "Passionné de crypto et de blockchain|Investisseur Bitcoin|Trader à temps partiel",
-            "#Bitcoin #crypto #blockchain #NFT",
-        ),
-        "de": (
-            "Krypto-Enthusiast|Bitcoin-Investor seit 2016|Blockchain-Entwickler",
-            "#Bitcoin #Krypto #Blockchain #ETH",
-        ),
-        "pt": (
-            "Investidor em cripto|Entusiasta de Bitcoin e blockchain|Trader nas horas vagas",
-            "#Bitcoin #cripto #blockchain #BTC",
-        ),
-        "ja": (
-            "仮想通貨投資家|ビットコインガチホ勢|NFTコレクター",
-            "#ビットコイン #仮想通貨 #NFT #暗号資産",
-        ),
-    },
-    "fitness": {
-        "en": (
-            "Personal trainer & nutrition coach|Marathon runner|"
-            "Lifting heavy things and putting them down|Yoga teacher",
-            "#fitness #running #gym #yoga #health",
-        ),
-        "es": (
-            "Entrenador personal|Corredora de maratones|Vida sana y deporte",
-            "#fitness #running #salud #gym",
-        ),
-        "fr": (
-            "Coach sportif|Marathonienne|Passionné de CrossFit",
-            "#fitness #running #sport #santé",
-        ),
-        "de": (
-            "Personal Trainer|Läuferin aus Leidenschaft|Fitness und Ernährung",
-            "#Fitness #Laufen #Gesundheit #Sport",
-        ),
-        "pt": (
-            "Personal trainer|Corredora de rua|Vida saudável e academia",
-            "#fitness #corrida #saúde #academia",
-        ),
-        "ja": (
-            "筋トレ好き|マラソンランナー|パーソナルトレーナー",
-            "#筋トレ #ランニング #ダイエット #フィットネス",
-        ),
-    },
-    "food": {
-        "en": (
-            "Home cook, food photographer|Eating my way around the world|Pastry chef|Coffee snob",
-            "#foodie #vegan #baking #coffee #recipes",
-        ),
-        "es": (
-            "Cocinera y amante de la buena mesa|Recetas fáciles cada semana|Chef en Madrid",
-            "#gastronomía #recetas #foodie #cocina",
-        ),
-        "fr": (
-            "Chef cuisinier|Gourmande assumée|Recettes faciles et de saison",
-            "#cuisine #foodie #recette #gastronomie",
-        ),
-        "de": (
-            "Hobbykoch|Foodbloggerin|Backen ist meine Therapie",
-            "#Kochen #Foodblogger #Backen #vegan",
-        ),
-        "pt": (
-            "Chef de cozinha|Receitas fáceis e gostosas|Amo comer bem",
-            "#culinária #receitas #foodie #gastronomia",
-        ),
-        "ja": (
-            "食べるの大好き|料理ブロガー|カフェ巡りが趣味",
-            "#グルメ #料理 #カフェ巡り #おうちごはん",
-        ),
-    },
-    "music": {
-        "en": (
-            "Musician & producer|Singer-songwriter|DJ. Techno all night|Guitar nerd",
-            "#music #NewMusic #hiphop #techno #indie",
-        ),
-        "es": (
-            "Músico y productor|Cantante|DJ y amante del reggaetón",
-            "#música #NuevaMúsica #reggaeton #rock",
-        ),
-        "fr": (
-            "Musicien et compositeur|Chanteuse|DJ électro",
-            "#musique #rap #électro #concert",
-        ),
-        "de": (
-            "Musiker und Produzent|Sängerin|Techno-DJ aus Berlin",
-            "#Musik #Techno #Konzert #NeueMusik",
-        ),
-        "pt": (
-            "Músico e produtor|Cantora|DJ de funk",
-            "#música #sertanejo #funk #MPB",
-        ),
-        "ja": (
-            "音楽好き|バンドマン|DTMやってます",
-            "#音楽 #バンド #DTM #ボカロ",
-        ),
-    },
-    "gaming": {
-        "en": (
-            "Streamer on Twitch|Gamer. Speedrunner|Indie game dev|Esports fan",
-            "#gaming #Twitch #indiedev #esports #PS5",
-        ),
-        "es": (
-            "Streamer y gamer|Desarrollador de videojuegos indie|Jugando desde los 90",
-            "#gaming #videojuegos #Twitch #esports",
-        ),
-        "fr": (
-            "Joueur et streamer|Développeur de jeux indé|Fan d'esport",
-            "#gaming #jeuxvidéo #Twitch #esport",
-        ),
-        "de": (
-            "Gamer und Streamer|Indie-Spieleentwickler|Zockt seit dem Gameboy",
-            "#Gaming #Twitch #Zocken #IndieDev",
-        ),
-        "pt": (
-            "Streamer e gamer|Dev de jogos indie|Jogando desde sempre",
-            "#gaming #games #Twitch #esports",
-        ),
-        "ja": (
-            "ゲーム実況者|ゲーム好き|インディーゲーム開発中",
-            "#ゲーム #ゲーム実況 #インディーゲーム #Switch",
-        ),
-    },
-    "politics": {
-        "en": (
-            "Policy wonk|Journalist covering politics|Civic tech & open government|Local organizer",
-            "#politics #democracy #vote #policy",
-        ),
-        "es": (
-            "Periodista política|Analista político|Activista vecinal",
-            "#política #democracia #elecciones",
-        ),
-        "fr": (
-            "Journaliste politique|Militant associatif|Analyste des politiques publiques",
-            "#politique #démocratie #élections",
-        ),
-        "de": (
-            "Politikwissenschaftlerin|Journalist, Schwerpunkt Politik|Kommunalpolitiker",
-            "#Politik #Demokratie #Wahl",
-        ),
-        "pt": (
-            "Jornalista de política|Cientista político|Ativista",
-            "#política #democracia #eleições",
-        ),
-        "ja": (
-            "政治ウォッチャー|ジャーナリスト|政策研究してます",
-            "#政治 #選挙 #ニュース",
-        ),
-    },
-    "art": {
-        "en": (
-            "Illustrator & comic artist|Digital artist. Commissions open|Photographer|Painter",
-            "#art #illustration #digitalart #photography",
-        ),
-        "es": (
-            "Ilustradora|Artista digital, comisiones abiertas|Fotógrafo",
-            "#arte #ilustración #fotografía #artedigital",
-        ),
-        "fr": (
-            "Illustratrice|Artiste peintre|Photographe",
-            "#art #illustration #photographie #dessin",
-        ),
-        "de": (
-            "Illustratorin|Fotograf|Malerin und Grafikdesignerin",
-            "#Kunst #Illustration #Fotografie",
-        ),
-        "pt": (
-            "Ilustradora|Artista digital|Fotógrafo",
-            "#arte #ilustração #fotografia #artedigital",
-        ),
-        "ja": (
-            "絵描き|イラストレーター|写真を撮るのが好き",
-            "#イラスト #絵描きさんと繋がりたい #写真好きな人と繋がりたい",
-        ),
-    },
-    "travel": {
-        "en": (
-            "Travel blogger. 60 countries and counting|Digital nomad|Backpacker|"
-            "Always planning the next trip",
-            "#travel #wanderlust #digitalnomad #travelphotography",
-        ),
-        "es": (
-            "Viajera empedernida|Nómada digital|Mochilero por Latinoamérica",
-            "#viajes #viajar #nómadadigital",
-        ),
-        "fr": (
-            "Blogueuse voyage|Nomade numérique|Toujours entre deux avions",
-            "#voyage #travel #backpacking",
-        ),
-        "de": (
-            "Reisebloggerin|Digitaler Nomade|Immer auf Reisen",
-            "#Reisen #Fernweh #travel",
-        ),
-        "pt": (
-            "Viajante e blogueira|Nômade digital|Mochileiro",
-            "#viagem #viajar #nômadedigital",
-        ),
-        "ja": (
-            "旅行好き|世界一周中|ひとり旅",
-            "#旅行 #旅 #世界一周",
-        ),
-    },
-}
-
-_TOPIC_EMOJI = {
-    "tech": "💻 🚀 🤖 🧑‍💻 ⚙️",
-    "marketing": "📈 📣 ✨ 💡",
-    "crypto": "₿ 🚀 🌕 💎 🙌",
-    "fitness": "💪 🏃‍♀️ 🧘 🏋️",
-    "food": "🍕 🍜 🥐 ☕ 🍷",
-    "music": "🎵 🎸 🎧 🎤",
-    "gaming": "🎮 👾 🕹️ 🏆",
-    "politics": "🗳️ 🏛️ 📰",
-    "art": "🎨 ✏️ 📷 🖌️",
-    "travel": "✈️ 🌍 🗺️ 🏝️",
-}
-_HANDLE_WORDS = {
-    "tech": "dev code hacks tech",
-    "marketing": "growth mktg brand",
-    "crypto": "btc crypto eth",
-    "fitness": "fit runs lifts",
-    "food": "eats cooks bakes",
-    "music": "music beats sounds",
-    "gaming": "plays gg gamer",
-    "politics": "news policy",
-    "art": "art draws photo",
-    "travel": "travels nomad trips",
-}
-
-_EXTRAS = {
-    "en": "Views my own.|she/her|he/him|they/them|DMs open|Dad of two|Mom, wife, human|Coffee first",
-    "es": "Opiniones propias.|Padre de dos|Madre y esposa|Siempre con café|Hincha del Betis",
-    "fr": "Avis personnels.|Papa de deux enfants|Maman|Café d'abord|Breton exilé",
-    "de": "Meine Meinung.|Vater von zwei Kindern|Mama|Erst Kaffee|Schalke-Fan",
-    "pt": "Opiniões próprias.|Pai de dois|Mãe|Café primeiro|Flamenguista",
-    "ja": "無言フォロー失礼します|よろしくお願いします|二児の父|コーヒー好き|猫と暮らしてます",
-}
-_FLAGS = {
-    "en": "🇺🇸 🇬🇧 🇨🇦 🇦🇺 🇮🇪",
-    "es": "🇪🇸 🇲🇽 🇦🇷 🇨🇴",
-    "fr": "🇫🇷 🇧🇪 🇨🇦",
-    "de": "🇩🇪 🇦🇹 🇨🇭",
-    "pt": "🇧🇷 🇵🇹",
-    "ja": "🇯🇵",
-}
-
-_PLACES = {
-    "en": (
-        "London|London, UK|London, England|NYC|New York, NY|Brooklyn, NY|San Francisco, CA|SF|"
-        "Los Angeles|LA|Chicago, IL|Austin, TX|Seattle, WA|Toronto, Ontario|Sydney, Australia|"
-        "Dublin, Ireland|Manchester|Lagos, Nigeria|Bengaluru, India|Mumbai|United States|USA|"
-        "California, USA|England, United Kingdom"
-    ),
-    "es": (
-        "Madrid|Madrid, España|Barcelona|Ciudad de México|CDMX|Buenos Aires, Argentina|"
-        "Bogotá, Colombia|Santiago de Chile|Lima, Perú|Sevilla|Valencia, España|México|España"
-    ),
-    "fr": (
-        "Paris|Paris, France|Lyon|Marseille|Montréal, Québec|Bruxelles|Genève|Toulouse, France|"
-        "Île-de-France|France"
-    ),
-    "de": "Berlin|Berlin, Deutschland|München|Hamburg|Wien|Zürich|Köln|Frankfurt am Main|Deutschland|NRW",
-    "pt": (
-        "São Paulo|São Paulo, Brasil|SP|Rio de Janeiro|Rio de Janeiro, Brasil|Belo Horizonte|"
-        "Lisboa|Lisboa, Portugal|Porto|Brasil|Curitiba, PR|Recife"
-    ),
-    "ja": "東京|東京都|東京都渋谷区|大阪|大阪府|京都|福岡|札幌|名古屋|日本|Tokyo, Japan|神奈川県 横浜市",
-}
-_JOKE_PLACES = (
-    "the moon|in your mentions|probably asleep|localhost|127.0.0.1|somewhere over the rainbow|"
-    "the internet|Earth|🌍|Hogwarts|my bed|wherever the wifi is|behind you|Mars"
-).split("|")
-
-# language -> (first names, last names); Japanese entries are "display:romaji".
-_NAMES = {
-    "en": (
-        "James Mary John Emma Michael Olivia David Sophia Chris Ava Daniel Mia Alex Sarah Ryan "
-        "Jessica Matt Emily Josh Hannah",
-        "Smith Johnson Williams Brown Jones Miller Davis Wilson Taylor Clark Walker Hall Young "
-        "King Wright Green Baker Adams Nelson Carter",
-    ),
-    "es": (
-        "José María Juan Lucía Carlos Sofía Javier Valentina Miguel Camila Diego Martina "
-        "Alejandro Isabel Pablo Daniela",
-        "García Martínez López Sánchez Pérez Gómez Fernández Rodríguez Díaz Torres Ramírez Flores "
-        "Ruiz Morales",
-    ),
-    "fr": (
-        "Jean Marie Pierre Camille Louis Léa Thomas Chloé Nicolas Manon Julien Inès Antoine "
-        "Élodie Hugo Sarah",
-        "Martin Bernard Dubois Thomas Robert Richard Petit Durand Leroy Moreau Simon Laurent Lefèvre Michel",
-    ),
-    "de": (
-        "Lukas Anna Jonas Lea Felix Laura Max Hannah Paul Lena Leon Sophie Jan Marie Tim Julia",
-        "Müller Schmidt Schneider Fischer Weber Meyer Wagner Becker Schulz Hoffmann Koch Richter "
-        "Wolf Schröder",
-    ),
-    "pt": (
-        "João Maria Pedro Ana Lucas Júlia Gabriel Beatriz Rafael Larissa Mateus Fernanda Thiago "
-        "Camila Bruno Letícia",
-        "Silva Santos Oliveira Souza Pereira Costa Rodrigues Almeida Nascimento Lima Araújo "
-        "Ferreira Carvalho Gomes",
-    ),
-    "ja": (
-        "翔太:shota 陽菜:hina 大輝:daiki 結衣:yui 蓮:ren 美咲:misaki 拓海:takumi さくら:sakura "
-        "健太:kenta 愛:ai 悠人:yuto 葵:aoi",
-        "佐藤:sato 鈴木:suzuki 高橋:takahashi 田中:tanaka 伊藤:ito 渡辺:watanabe 山本:yamamoto "
-        "中村:nakamura 小林:kobayashi 加藤:kato",
-    ),
-}
-
-_LINK_SITES = (
-    "https://github.com/{h}", "https://{h}.substack.com", "https://linktr.ee/{h}", "https://www.instagram.com/{h}",
-    "https://youtube.com/@{h}", "https://{h}.com", "https://medium.com/@{h}", "https://{h}.dev",
-)  # fmt: skip
 _DEFAULT_AVATAR = "https://abs.twimg.com/sticky/default_profile_images/default_profile_normal.png"
 _ALNUM = np.frombuffer(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", dtype=np.uint8)
 _VERIFIED_TYPES = ("blue", "business", "government")
@@ -611,11 +232,11 @@ def _ascii(text: str) -> str:
 
 
 def _names(language: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    firsts, lasts = _NAMES[language]
+    firsts, lasts = NAMES[language]
 
     def pairs(words: str) -> list[tuple[str, str]]:
         if language == "ja":
-            return [(w.split(":")[0], w.split(":")[1]) for w in words.split()]
+            return [(display, romaji) for display, _, romaji in (w.partition(":") for w in words.split())]
         return [(w, _ascii(w)) for w in words.split()]
 
     return pairs(firsts), pairs(lasts)
@@ -625,16 +246,15 @@ class _Vocabulary:
     """The word lists, split once into indexable tuples."""
 
     def __init__(self) -> None:
-        self.phrases = {
-            (t, lang): tuple(_BIOS[t][lang][0].split("|")) for t in _TOPICS for lang in _LANGUAGES
-        }
-        self.hashtags = {(t, lang): tuple(_BIOS[t][lang][1].split()) for t in _TOPICS for lang in _LANGUAGES}
-        self.emoji = {t: tuple(_TOPIC_EMOJI[t].split()) for t in _TOPICS}
-        self.handle_words = {t: tuple(_HANDLE_WORDS[t].split()) for t in _TOPICS}
-        self.extras = {lang: tuple(_EXTRAS[lang].split("|")) for lang in _LANGUAGES}
-        self.flags = {lang: tuple(_FLAGS[lang].split()) for lang in _LANGUAGES}
-        self.places = {lang: tuple(_PLACES[lang].split("|")) for lang in _LANGUAGES}
-        self.names = {lang: _names(lang) for lang in _LANGUAGES}
+        self.phrases = {(t, lang): tuple(BIOS[t][lang][0].split("|")) for t in TOPICS for lang in LANGUAGES}
+        self.hashtags = {(t, lang): tuple(BIOS[t][lang][1].split()) for t in TOPICS for lang in LANGUAGES}
+        self.emoji = {t: tuple(TOPIC_EMOJI[t].split()) for t in TOPICS}
+        self.handle_words = {t: tuple(HANDLE_WORDS[t].split()) for t in TOPICS}
+        self.extras = {lang: tuple(EXTRAS[lang].split("|")) for lang in LANGUAGES}
+        self.flags = {lang: tuple(FLAGS[lang].split()) for lang in LANGUAGES}
+        self.places = {lang: tuple(PLACES[lang].split("|")) for lang in LANGUAGES}
+        self.joke_places = tuple(JOKE_PLACES.split("|"))
+        self.names = {lang: _names(lang) for lang in LANGUAGES}
 
 
 @functools.cache
@@ -667,11 +287,11 @@ class _Factory:
         rows = []
         ids = self._unique_ids(d["id"])
         for i in range(m):
-            lang = _LANGUAGES[d["lang"][i]]
-            topic = _TOPICS[d["topic"][i]]
+            lang = LANGUAGES[d["lang"][i]]
+            topic = TOPICS[d["topic"][i]]
             first, last = self._name(lang, d, i)
             handle = self._unique_handle(_handle(first[1], last[1], topic, d, i, v))
-            description, hashtags = _bio(lang, topic, _TOPICS[d["topic2"][i]], d, i, v)
+            description, hashtags = _bio(lang, topic, TOPICS[d["topic2"][i]], d, i, v)
             user: dict[str, Any] = {
                 "id": str(ids[i]),
                 "name": _display_name(first[0], last[0], lang, topic, d, i, v),
@@ -680,9 +300,9 @@ class _Factory:
                 "description": description,
             }
             if d["has_location"][i]:
-                places = _JOKE_PLACES if d["joke_place"][i] else v.places[lang]
+                places = v.joke_places if d["joke_place"][i] else v.places[lang]
                 user["location"] = places[int(d["place"][i] * len(places))]
-            link = _LINK_SITES[d["site"][i]].format(h=handle.lower()) if d["has_url"][i] else None
+            link = LINK_SITES[d["site"][i]].format(h=handle.lower()) if d["has_url"][i] else None
             user["url"] = f"https://t.co/{d['tco'][i]}" if link else ""
             user["verified"] = d["verified"][i]
             if d["verified"][i]:
@@ -782,21 +402,19 @@ def _draw(rng: np.random.Generator, m: int) -> dict[str, list[Any]]:
     verified_p = np.where(followers >= 1_000_000, 0.8, np.where(followers >= 100_000, 0.5, 0.019))
     verified = rng.random(m) < verified_p
     verified_type = rng.choice(3, size=m, p=(0.82, 0.15, 0.03))
-    pinned_ms = np.maximum(created, _SNOWFLAKE_EPOCH_MS) + rng.random(m) * (
-        _END_MS - np.maximum(created, _SNOWFLAKE_EPOCH_MS)
-    )
-    pinned = ((pinned_ms.astype(np.int64) - _SNOWFLAKE_EPOCH_MS) << 22) | rng.integers(0, 1 << 22, m)
-    image_id = ((np.maximum(pinned_ms.astype(np.int64), created) - _SNOWFLAKE_EPOCH_MS) << 22) | rng.integers(
-        0, 1 << 22, m
-    )
+    pinned_from = np.maximum(created, _SNOWFLAKE_EPOCH_MS)
+    pinned_at = (pinned_from + rng.random(m) * (_END_MS - pinned_from)).astype(np.int64) - _SNOWFLAKE_EPOCH_MS
+    pinned = (pinned_at << 22) | rng.integers(0, 1 << 22, m)
+    # The profile picture gets a snowflake from the same moment (never before the account was created).
+    image_id = (pinned_at << 22) | rng.integers(0, 1 << 22, m)
     created_text = np.char.add(np.datetime_as_string(created.astype("datetime64[ms]"), unit="s"), ".000Z")
 
     return {
         "id": user_id.tolist(),
         "created_at": created_text.tolist(),
-        "lang": rng.choice(len(_LANGUAGES), size=m, p=_LANGUAGE_WEIGHTS).tolist(),
-        "topic": rng.choice(len(_TOPICS), size=m, p=_TOPIC_WEIGHTS).tolist(),
-        "topic2": rng.choice(len(_TOPICS), size=m, p=_TOPIC_WEIGHTS).tolist(),
+        "lang": rng.choice(len(LANGUAGES), size=m, p=LANGUAGE_WEIGHTS).tolist(),
+        "topic": rng.choice(len(TOPICS), size=m, p=TOPIC_WEIGHTS).tolist(),
+        "topic2": rng.choice(len(TOPICS), size=m, p=TOPIC_WEIGHTS).tolist(),
         "first": rng.integers(0, 1 << 30, m).tolist(),
         "last": rng.integers(0, 1 << 30, m).tolist(),
         "name_style": rng.choice(6, size=m, p=(0.4, 0.2, 0.1, 0.1, 0.1, 0.1)).tolist(),
@@ -814,7 +432,7 @@ def _draw(rng: np.random.Generator, m: int) -> dict[str, list[Any]]:
         # Squared, so the first (bigger) places in each list are named more often.
         "place": (rng.random(m) ** 2).tolist(),
         "has_url": (rng.random(m) < 0.3).tolist(),
-        "site": rng.integers(0, len(_LINK_SITES), m).tolist(),
+        "site": rng.integers(0, len(LINK_SITES), m).tolist(),
         "tco": _random_text(rng, m, 10),
         "verified": verified.tolist(),
         "verified_type": verified_type.tolist(),
