@@ -281,3 +281,14 @@ def test_close_stops_every_child_and_can_run_twice(tmp_path: Path, user_root: Pa
     assert provider.state("sbx_1") is SandboxState.STOPPED
     assert provider.state("sbx_2") is SandboxState.STOPPED
     assert (tmp_path / "logs" / "sbx_1.log").is_file()
+
+
+def test_a_sandbox_cannot_choose_the_control_planes_error_status() -> None:
+    from followlytics.errors import InvalidInput, NoAudienceData, ToolFailed
+    from followlytics.sandbox.local import _error_from
+
+    assert type(_error_from({"type": "Unauthorized", "message": "log in again"})) is ToolFailed
+    assert type(_error_from({"type": "Conflict", "message": "x"})) is ToolFailed
+    assert type(_error_from({"type": "NoAudienceData", "message": "x"})) is NoAudienceData
+    invalid = _error_from({"type": "InvalidInput", "message": "bad", "field": "limit"})
+    assert type(invalid) is InvalidInput and invalid.field == "limit"

@@ -34,7 +34,15 @@ import orjson
 
 import followlytics
 from followlytics.audience.paths import checked_id
-from followlytics.errors import Conflict, FollowlyticsError, InvalidInput, SandboxError, ToolFailed
+from followlytics.errors import (
+    Conflict,
+    FollowlyticsError,
+    InvalidInput,
+    NoAudienceData,
+    NotFound,
+    SandboxError,
+    ToolFailed,
+)
 from followlytics.sandbox.base import SandboxState
 
 _STOP_GRACE_SECONDS = 2.0
@@ -252,30 +260,20 @@ def _read_line(process: subprocess.Popen[bytes], pending: bytearray, deadline: f
     return line
 
 
+# The errors a runtime may report. Anything else is a ToolFailed: code in a sandbox must not be able to
+# choose, say, a 401 or a 409 for the control plane's answer.
+_RUNTIME_ERRORS: dict[str, type[FollowlyticsError]] = {
+    cls.__name__: cls for cls in (NoAudienceData, NotFound, ToolFailed)
+}
+
+
 def _error_from(error: dict[str, Any]) -> FollowlyticsError:
-    """The runtime's error as the `followlytics.errors` class it names (ToolFailed if it names none)."""
+    """The runtime's error as the `followlytics.errors` class it names (ToolFailed if not an allowed one)."""
     message = str(error.get("message") or "the tool failed without a message")
-    cls = _error_classes().get(str(error.get("type")), ToolFailed)
-    # A class that needs more than a message (ImportFailed) falls back to its nearest simple parent.
-    if issubclass(cls, InvalidInput):
-        try:
-            return cls(message, field=error.get("field"))
-        except TypeError:
-            return InvalidInput(message, field=error.get("field"))
-    try:
-        return cls(message)
-    except TypeError:
-        return ToolFailed(message)
-
-
-def _error_classes() -> dict[str, type[FollowlyticsError]]:
-    found: dict[str, type[FollowlyticsError]] = {}
-    todo = list(FollowlyticsError.__subclasses__())
-    while todo:
-        cls = todo.pop()
-        found[cls.__name__] = cls
-        todo.extend(cls.__subclasses__())
-    return found
+    if error.get("type") == InvalidInput.__name__:
+        field = error.get("field")
+        return InvalidInput(message, field=field if isinstance(field, str) else None)
+    return _RUNTIME_ERRORS.get(str(error.get("type")), ToolFailed)(message)
 
 
 def _child_env(user_root: Path) -> dict[str, str]:
