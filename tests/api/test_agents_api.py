@@ -259,3 +259,22 @@ def test_user_folders_are_named_by_checked_ids(platform: Platform, creator: ApiU
 
 def _metrics(followers: int) -> dict[str, int]:
     return {"followers_count": followers, "following_count": 1, "tweet_count": 1, "listed_count": 0}
+
+
+def test_after_a_restart_agents_show_stopped_and_the_next_question_restarts_them(
+    settings, creator: ApiUser, client: TestClient, platform: Platform
+) -> None:
+    from followlytics.api.app import create_app
+
+    assert client.post("/api/agents/create", headers=creator.headers).status_code == 201
+    platform.sandboxes.close()  # the old server's sandboxes end with it
+    restarted = Platform.from_settings(settings)
+    try:
+        with TestClient(create_app(platform=restarted)) as again:
+            status = again.get("/api/agents/status", headers=creator.headers).json()
+            assert status["state"] == "stopped"
+            assert [t["to"] for t in status["transitions"]] == ["creating", "running", "stopped"]
+            assert _ask(again, creator, "top followers").status_code == 200
+            assert again.get("/api/agents/status", headers=creator.headers).json()["state"] == "running"
+    finally:
+        restarted.close()

@@ -12,6 +12,7 @@ from followlytics.api.deps import PlatformDep
 from followlytics.api.errors import install_error_handlers
 from followlytics.api.routers import admin, agents, ask, followers
 from followlytics.config import Settings, get_settings
+from followlytics.services.agents import reconcile_sandboxes
 from followlytics.services.platform import Platform
 
 
@@ -22,6 +23,7 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = platform is None
         app.state.platform = platform or Platform.from_settings(settings or get_settings())
+        reconcile_sandboxes(app.state.platform)
         try:
             yield
         finally:

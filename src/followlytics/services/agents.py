@@ -67,12 +67,26 @@ def create_agent(platform: Platform, *, user_id: str) -> AgentStatus:
 
 def agent_status(platform: Platform, *, user_id: str) -> AgentStatus:
     with _user_locks[user_id], platform.db.session() as session:
-        agent = _require_live(session, user_id=user_id)
-        # The sandbox may have gone away underneath (a restart of the control plane): say so.
-        actual = platform.sandboxes.state(agent.sandbox_id)
-        if agent.state == SandboxState.RUNNING and actual != SandboxState.RUNNING:
+        return AgentStatus.of(_require_live(session, user_id=user_id))
+
+
+def reconcile_sandboxes(platform: Platform) -> int:
+    """At control-plane start: record as stopped every agent whose sandbox no longer runs.
+
+    A local sandbox is a child of the process that served it, so after a restart none of them runs;
+    the next question starts it again. Returns how many agents changed.
+    """
+    with platform.db.session() as session:
+        agents = session.scalars(
+            select(Agent).where(
+                Agent.sandbox_provider == platform.sandboxes.name,
+                Agent.state.in_([SandboxState.CREATING, SandboxState.RUNNING]),
+            )
+        ).all()
+        lost = [a for a in agents if platform.sandboxes.state(a.sandbox_id) != SandboxState.RUNNING]
+        for agent in lost:
             _transition(agent, SandboxState.STOPPED)
-        return AgentStatus.of(agent)
+        return len(lost)
 
 
 def destroy_agent(platform: Platform, *, user_id: str) -> AgentStatus:
