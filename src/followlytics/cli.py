@@ -245,6 +245,21 @@ def demo(
         _serve(settings, host=host, port=port)
 
 
+@app.command()
+def bench(
+    name: Annotated[str, typer.Argument(help="synth, import, rank or ask.")],
+    followers: Annotated[int, typer.Option(help="Audience size.", min=1)] = 1_000_000,
+    repeat: Annotated[int, typer.Option(help="Runs to take the median of.", min=1)] = 3,
+) -> None:
+    """Run a benchmark and print its JSON (medians of `--repeat` runs)."""
+    from followlytics.bench import BENCHMARKS
+
+    if name not in BENCHMARKS:
+        err.print(f"[red]error:[/red] unknown benchmark {name!r}; choose from {', '.join(BENCHMARKS)}")
+        raise typer.Exit(1)
+    _print_json(BENCHMARKS[name](followers, repeat))
+
+
 def _serve(settings: Settings, *, host: str, port: int) -> None:
     import uvicorn
 
