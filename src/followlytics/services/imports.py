@@ -15,7 +15,7 @@ from followlytics.audience.paths import account_dir, user_dir
 from followlytics.audience.snapshots import write_snapshot
 from followlytics.db.models import AccountKind, User
 from followlytics.errors import ImportFailed, InvalidInput
-from followlytics.services.accounts import ensure_account, resolve_account
+from followlytics.services.accounts import checked_handle, ensure_account, resolve_account
 from followlytics.services.platform import Platform
 
 
@@ -42,6 +42,7 @@ def import_files(
 ) -> ImportResult:
     if not paths:
         raise InvalidInput("give at least one file to import", field="files")
+    _check_target(platform, user_id=user_id, handle=handle, competitor=competitor)  # before a long parse
     parsed = parse_files(paths, display_names=display_names)
     if parsed.table.num_rows == 0:
         raise ImportFailed(
@@ -53,18 +54,23 @@ def import_files(
     return _store(platform, user_id=user_id, parsed=parsed, handle=handle, competitor=competitor)
 
 
+def _check_target(platform: Platform, *, user_id: str, handle: str | None, competitor: bool) -> None:
+    if handle is not None:
+        checked_handle(handle)
+        return
+    if competitor:
+        raise InvalidInput("name the competitor's account", field="account")
+    with platform.db.session() as session:
+        if not any(a.kind == AccountKind.OWN for a in session.get_one(User, user_id).accounts):
+            raise InvalidInput("name the account these followers belong to (first import)", field="account")
+
+
 def _store(
     platform: Platform, *, user_id: str, parsed: ParsedAudience, handle: str | None, competitor: bool
 ) -> ImportResult:
     with platform.db.session() as session:
         user = session.get_one(User, user_id)
-        if handle is None and competitor:
-            raise InvalidInput("name the competitor's account", field="account")
         if handle is None:
-            if not any(a.kind == AccountKind.OWN for a in user.accounts):
-                raise InvalidInput(
-                    "name the account these followers belong to (first import)", field="account"
-                )
             account = resolve_account(session, user=user, handle=None)
         else:
             account = ensure_account(session, user=user, handle=handle, competitor=competitor)
