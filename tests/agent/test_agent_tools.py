@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from followlytics.agent.tools import Tool, ToolRegistry, TopFollowersArgs, default_registry
-from followlytics.analytics.ranking import TopFollowersResult
+from followlytics.agent.tools import Tool, ToolRegistry, default_registry
+from followlytics.analytics.ranking import TopFollowersArgs, TopFollowersResult
 from followlytics.errors import InvalidInput, SandboxError
 
 

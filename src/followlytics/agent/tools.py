@@ -12,10 +12,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ValidationError
 
 from followlytics.analytics.evidence import Evidence
-from followlytics.analytics.ranking import TopFollowersFilters, TopFollowersResult
+from followlytics.analytics.ranking import TopFollowersArgs, TopFollowersResult
 from followlytics.errors import InvalidInput, SandboxError
 
 Executor = Callable[[str, dict[str, Any]], dict[str, Any]]
@@ -126,15 +126,6 @@ def _first_problem(exc: ValidationError) -> tuple[str, str]:
     error = exc.errors()[0]
     field = ".".join(str(part) for part in error["loc"]) or "arguments"
     return field, error["msg"]
-
-
-class TopFollowersArgs(TopFollowersFilters):
-    """`top_followers` arguments: the ranking filters plus the account the control plane resolved."""
-
-    # A typo'd argument from a model should fail loudly rather than silently drop a filter.
-    model_config = ConfigDict(extra="forbid")
-
-    account_id: str = Field(min_length=1, description="The X account whose followers to rank.")
 
 
 TOP_FOLLOWERS_DESCRIPTION = (

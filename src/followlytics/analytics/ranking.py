@@ -42,7 +42,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import duckdb
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from followlytics.analytics.evidence import Evidence
 from followlytics.errors import InvalidInput
@@ -57,6 +57,15 @@ class TopFollowersFilters(BaseModel):
         default=None, ge=0, description="Only followers with at least this many followers."
     )
     verified: bool | None = Field(default=None, description="True: only verified; False: only unverified.")
+
+
+class TopFollowersArgs(TopFollowersFilters):
+    """A `top_followers` tool call: the filters plus the account whose snapshot they run over."""
+
+    # A typo'd argument should fail loudly rather than silently drop a filter.
+    model_config = ConfigDict(extra="forbid")
+
+    account_id: str = Field(min_length=1, description="The X account whose followers to rank.")
 
 
 class RankedFollower(BaseModel):

@@ -14,7 +14,8 @@ Lifecycle, and what `exec` does in each state:
 A child that died between calls is restarted by the next `exec`. A child that dies during a call, or
 does not answer within `timeout` seconds (it is then killed), fails that call with SandboxError and
 leaves the sandbox STOPPED, so the call after it starts a fresh child. Errors the runtime reports are
-raised again here as the `followlytics.errors` class of the same name.
+raised again here as the `followlytics.errors` class of the same name when it is one a runtime may report
+(`NoAudienceData`, `NotFound`, `InvalidInput`, `ToolFailed`), else as `ToolFailed`.
 """
 
 from __future__ import annotations

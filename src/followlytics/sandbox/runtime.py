@@ -30,9 +30,9 @@ from typing import Any, BinaryIO, TypeVar
 
 import duckdb
 import orjson
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ValidationError
 
-from followlytics.analytics.ranking import TopFollowersFilters, top_followers
+from followlytics.analytics.ranking import TopFollowersArgs, TopFollowersFilters, top_followers
 from followlytics.audience.paths import account_dir, checked_id
 from followlytics.audience.snapshots import SnapshotInfo, latest_snapshot
 from followlytics.errors import FollowlyticsError, InvalidInput, NoAudienceData
@@ -118,23 +118,13 @@ def _validated(model: type[_Model], args: dict[str, Any]) -> _Model:
         raise InvalidInput(f"{field}: {first['msg']}" if field else first["msg"], field=field) from exc
 
 
-class _AccountArgs(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    account_id: str
-
-
-class _TopFollowersArgs(TopFollowersFilters, _AccountArgs):
-    pass
-
-
 def _ping(runtime: Runtime, args: dict[str, Any]) -> dict[str, Any]:
     # Only the folder's name: the absolute path says nothing the caller needs and something it should not.
     return {"pong": True, "root": runtime.root.name}
 
 
 def _top_followers(runtime: Runtime, args: dict[str, Any]) -> dict[str, Any]:
-    parsed = _validated(_TopFollowersArgs, args)
+    parsed = _validated(TopFollowersArgs, args)
     account_id = checked_id(parsed.account_id, "account_id")
     loaded = runtime.snapshot_table(account_id)
     filters = TopFollowersFilters(**parsed.model_dump(exclude={"account_id"}))
