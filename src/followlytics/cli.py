@@ -92,7 +92,7 @@ def import_(
     """Import follower files as one new snapshot (all-or-nothing)."""
     from followlytics.services.imports import import_files
 
-    with _platform() as platform:
+    with _platform() as platform, err.status(f"validating and importing {len(files)} file(s)…"):
         result = import_files(
             platform, user_id=_user_id(platform, user), paths=files, handle=account, competitor=competitor
         )
@@ -124,7 +124,8 @@ def synth(
     """Write a synthetic audience of X API v2 user objects."""
     from followlytics.audience.synth import write_jsonl
 
-    summary = write_jsonl(out_file, followers, seed=seed, competitor_overlap=competitor_overlap)
+    with err.status(f"generating {followers:,} followers…"):
+        summary = write_jsonl(out_file, followers, seed=seed, competitor_overlap=competitor_overlap)
     if as_json:
         _print_json(asdict(summary))
     else:
