@@ -198,3 +198,21 @@ def test_errors_from_the_sandbox_propagate_unchanged(error):
         _ask("top followers", failing_sandbox)
 
     assert raised.value is error
+
+
+def test_one_match_reads_in_the_singular(sandbox):
+    reply = _ask("top 5 followers in Tokyo", sandbox)
+    assert reply.answer.splitlines()[0].startswith("**Your most valuable follower of @creator** — 1 of 12")
+    assert "Only 1 follower matches these filters (you asked for 5)" in reply.answer
+
+
+def test_followers_sent_with_the_question_are_not_called_anyones_account(sandbox):
+    headline = _ask("top 3 followers", sandbox, handle="").answer.splitlines()[0]
+    assert headline == "**Your 3 most valuable followers** — out of 12 followers"
+
+
+def test_no_verified_comparison_when_nobody_is_verified():
+    from tests.agent.conftest import ROWS, FakeSandbox
+
+    unverified = FakeSandbox([{**row, "verified": False} for row in ROWS])
+    assert "verified" not in " ".join(_recommendations(_ask("top 3 followers", unverified).answer))

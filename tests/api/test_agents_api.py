@@ -213,6 +213,7 @@ def test_stateless_ask_answers_from_the_request_and_keeps_nothing(
     )
     assert response.status_code == 200, response.text
     answer = response.json()
+    assert answer["account"] is None and "@" not in answer["answer"].splitlines()[0]
     assert answer["tools"][0]["arguments"]["verified"] is True
     assert answer["tools"][0]["arguments"]["min_followers"] == 1000
     assert answer["evidence"][0]["rows_read"] == len({u["id"] for u in followers})

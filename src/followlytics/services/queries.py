@@ -89,7 +89,7 @@ def ask_stateless(platform: Platform, *, user_id: str, question: str, follower_d
         answer = run_agent(
             question,
             account_id=_EPHEMERAL_ACCOUNT,
-            account_handle="you",
+            account_handle="",
             execute=lambda tool, args: platform.sandboxes.exec(sandbox_id, tool, args),
         )
     finally:

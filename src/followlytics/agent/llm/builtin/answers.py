@@ -68,22 +68,24 @@ def render_top_followers(
 
 
 def _headline(result: TopFollowersResult, labels: list[str], handle: str) -> str:
+    # No handle: the followers came with the question (a stateless ask), not from a named account.
+    of = f" of @{handle}" if handle else ""
     filters = f"filters: {', '.join(labels)}"
     if result.total_followers == 0:
-        return f"**No followers to rank for @{handle} yet** — the snapshot holds no followers."
+        return f"**No followers to rank{of} yet** — the snapshot holds no followers."
     if not result.followers:
         return (
-            f"**No follower of @{handle} matched the filters** ({filters}) — "
+            f"**No follower{of} matched the filters** ({filters}) — "
             f"checked {_plural(result.total_followers, 'follower')}."
         )
     shown = len(result.followers)
     what = "most valuable follower" if shown == 1 else f"{shown:,} most valuable followers"
     if labels:
         return (
-            f"**Your {what} of @{handle}** — {result.matched:,} of {result.total_followers:,} "
+            f"**Your {what}{of}** — {result.matched:,} of {result.total_followers:,} "
             f"followers match ({filters})"
         )
-    return f"**Your {what} of @{handle}** — out of {_plural(result.total_followers, 'follower')}"
+    return f"**Your {what}{of}** — out of {_plural(result.total_followers, 'follower')}"
 
 
 def _table(result: TopFollowersResult) -> str:
@@ -128,7 +130,8 @@ def _too_few(result: TopFollowersResult, args: dict[str, Any], labels: list[str]
     else:
         loosen = "no verification filter"
     return (
-        f"Only {_plural(result.matched, 'follower')} match these filters (you asked for {asked:,}) — "
+        f"Only {_plural(result.matched, 'follower')} {'matches' if result.matched == 1 else 'match'} "
+        f"these filters (you asked for {asked:,}) — "
         f"try {loosen} to see more."
     )
 
@@ -149,8 +152,8 @@ def _reach(result: TopFollowersResult) -> str | None:
 
 
 def _verified_share(result: TopFollowersResult, args: dict[str, Any], labels: list[str]) -> str | None:
-    if args.get("verified") is not None or result.matched == 0:
-        return None
+    if args.get("verified") is not None or result.verified_matched == 0:
+        return None  # a verification filter decides it already, or there is no one verified to compare
     shown = len(result.followers)
     top_verified = sum(1 for f in result.followers if f.verified)
     top_share = top_verified / shown
