@@ -11,6 +11,7 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -21,6 +22,7 @@ from followlytics.errors import Conflict, InvalidInput, NoAudienceData, NotFound
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _HANDLE = re.compile(r"^[A-Za-z0-9_]{1,15}$")
+_LAST_USED_GRANULARITY = timedelta(minutes=1)
 _KEY = re.compile(r"^(flk_[0-9a-f]{8})_[A-Za-z0-9_-]{32,64}$")
 
 
@@ -62,7 +64,10 @@ def authenticate(session: Session, api_key: str) -> User:
         raise Unauthorized("invalid API key")
     if row.revoked_at is not None:
         raise Unauthorized(f"API key {row.prefix} was revoked")
-    row.last_used_at = utcnow()
+    now = utcnow()
+    # Recorded to the minute: a write on every request would serialise all requests on SQLite.
+    if row.last_used_at is None or now - row.last_used_at > _LAST_USED_GRANULARITY:
+        row.last_used_at = now
     return row.user
 
 
