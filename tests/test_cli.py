@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -78,3 +79,35 @@ def test_synth_writes_the_requested_audience(cli, tmp_path: Path) -> None:
     lines = out.read_text().splitlines()
     assert len(lines) == 500
     assert all("username" in json.loads(line) for line in lines[:50])
+
+
+def test_bench_prints_json_medians_and_refuses_unknown_names(cli) -> None:
+    result = json.loads(cli("bench", "rank", "--followers", "300", "--repeat", "2").stdout)
+    assert result["benchmark"] == "rank" and result["followers"] == 300
+    assert all(case["runs"] == 2 and case["median_ms"] > 0 for case in result["cases"].values())
+    unknown = cli("bench", "nope", ok=False)
+    assert unknown.exit_code == 1 and "synth, import, rank, ask" in unknown.output
+
+
+def test_demo_seeds_both_users_prints_working_keys_and_rebuilds_only_its_own_folder(
+    cli, tmp_path: Path
+) -> None:
+    demo_dir = tmp_path / "demo"
+    output = cli("demo", "--data-dir", str(demo_dir), "--followers", "300", "--no-serve").stdout
+    keys = re.findall(r"flk_[0-9a-f]{8}_[A-Za-z0-9_-]+", output)
+    assert len(set(keys)) == 2
+    assert output.count("curl -s -X POST") == 3
+    assert "@pro_creator (own, 300 followers)" in output and "@rival_brand (competitor" in output
+    from followlytics.config import Settings
+    from followlytics.services.accounts import authenticate
+    from followlytics.services.platform import Platform
+
+    platform = Platform.from_settings(Settings(data_dir=demo_dir, database_url=None))
+    with platform.db.session() as session:
+        assert {authenticate(session, key).plan for key in keys} == {"pro", "agency"}
+    platform.close()
+    cli("demo", "--data-dir", str(demo_dir), "--followers", "300", "--no-serve")  # runs again from scratch
+    precious = tmp_path / "precious"
+    precious.mkdir()
+    refused = cli("demo", "--data-dir", str(precious), "--no-serve", ok=False)
+    assert refused.exit_code == 1 and precious.exists()
