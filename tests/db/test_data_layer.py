@@ -43,6 +43,16 @@ def test_migrations_create_every_table_and_are_idempotent(db: Database) -> None:
     } <= tables
 
 
+def test_the_migrations_build_exactly_the_models(db: Database) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from followlytics.db.models import Base
+
+    with db.engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+
+
 def test_api_key_is_stored_hashed_with_a_visible_prefix(db: Database) -> None:
     with db.session() as session:
         new = create_user(session, email="Ana@Example.com", plan="pro")

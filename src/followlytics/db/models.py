@@ -97,7 +97,6 @@ class XAccount(Base):
     kind: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_snapshot_id: Mapped[str | None] = mapped_column(String(32))
-    last_snapshot_rows: Mapped[int | None]
 
     user: Mapped[User] = relationship(back_populates="accounts")
 
@@ -115,7 +114,6 @@ class Agent(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_active_at: Mapped[datetime] = mapped_column(default=utcnow)
-    destroyed_at: Mapped[datetime | None]
 
     transitions: Mapped[list[AgentTransition]] = relationship(
         back_populates="agent", cascade="all, delete-orphan", order_by="AgentTransition.id"

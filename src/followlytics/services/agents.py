@@ -94,7 +94,6 @@ def destroy_agent(platform: Platform, *, user_id: str) -> AgentStatus:
         agent = _require_live(session, user_id=user_id)
         platform.sandboxes.delete(agent.sandbox_id)
         _transition(agent, SandboxState.DESTROYED)
-        agent.destroyed_at = agent.updated_at
         return AgentStatus.of(agent)
 
 

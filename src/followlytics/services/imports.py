@@ -77,7 +77,6 @@ def _store(
         root = account_dir(user_dir(platform.users_dir, user.id), account.id)
         snapshot = write_snapshot(root, parsed.table, sources=parsed.files)
         account.last_snapshot_id = snapshot.id
-        account.last_snapshot_rows = snapshot.rows
         return ImportResult(
             account=account.handle,
             kind=account.kind,

@@ -36,7 +36,6 @@ def upgrade() -> None:
         sa.Column("created_at", followlytics.db.models.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", followlytics.db.models.UTCDateTime(timezone=True), nullable=False),
         sa.Column("last_active_at", followlytics.db.models.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("destroyed_at", followlytics.db.models.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(["user_id"], ["users.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
     )
@@ -67,7 +66,6 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(length=16), nullable=False),
         sa.Column("created_at", followlytics.db.models.UTCDateTime(timezone=True), nullable=False),
         sa.Column("last_snapshot_id", sa.String(length=32), nullable=True),
-        sa.Column("last_snapshot_rows", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(["user_id"], ["users.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("user_id", "handle"),
