@@ -46,7 +46,14 @@ class Conflict(FollowlyticsError):
 
 
 class NoAudienceData(Conflict):
-    pass
+    """An analysis needs data the account does not have; `dataset` names which (e.g. `tweets`)."""
+
+    def __init__(self, message: str, *, dataset: str | None = None) -> None:
+        super().__init__(message)
+        self.dataset = dataset
+
+    def to_dict(self) -> dict[str, object]:
+        return {**super().to_dict(), **({"dataset": self.dataset} if self.dataset else {})}
 
 
 class InvalidInput(FollowlyticsError):

@@ -87,7 +87,7 @@ def test_a_new_snapshot_is_seen_on_the_next_call(provider: LocalSandboxProvider,
 
 def test_runtime_errors_come_back_as_their_own_types(provider: LocalSandboxProvider, user_root: Path):
     provider.create("sbx_1", user_root)
-    with pytest.raises(NoAudienceData, match="no followers imported yet for this account"):
+    with pytest.raises(NoAudienceData, match="No followers imported for this account yet"):
         provider.exec("sbx_1", "top_followers", {"account_id": "acc_empty"})
 
     with pytest.raises(InvalidInput) as bad_limit:

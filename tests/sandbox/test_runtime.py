@@ -68,7 +68,7 @@ def test_the_program_answers_each_line_and_exits_cleanly_at_eof(tmp_path: Path):
 
 def test_a_broken_snapshot_is_reported_as_tool_failed_with_no_traceback_on_stdout(tmp_path: Path):
     root = tmp_path / "u1"
-    folder = snapshots_dir(account_dir(root, "acc_x"))
+    folder = snapshots_dir(account_dir(root, "acc_x"), "followers")
     folder.mkdir(parents=True)
     (folder / "20260101T000000000000Z.parquet").write_bytes(b"not parquet at all")
     answers, done = _run(root, {"id": 7, "tool": "top_followers", "args": {"account_id": "acc_x"}})
@@ -82,11 +82,9 @@ def test_a_broken_snapshot_is_reported_as_tool_failed_with_no_traceback_on_stdou
 def test_no_data_and_paths_outside_the_root_are_typed_errors(tmp_path: Path):
     runtime = Runtime(tmp_path / "u1")
     missing = runtime.handle({"id": 1, "tool": "top_followers", "args": {"account_id": "acc_x"}})
-    assert missing == {
-        "id": 1,
-        "ok": False,
-        "error": {"type": "NoAudienceData", "message": "no followers imported yet for this account"},
-    }
+    assert missing["ok"] is False and missing["error"]["type"] == "NoAudienceData"
+    assert missing["error"]["dataset"] == "followers"
+    assert "followlytics import FILE --kind followers" in missing["error"]["message"]
     for bad in ("../x", "a/b", "", ".."):
         escaped = runtime.handle({"id": 2, "tool": "top_followers", "args": {"account_id": bad}})
         assert escaped["error"]["type"] == "InvalidInput"

@@ -15,7 +15,6 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from followlytics.analytics.evidence import Evidence
-from followlytics.analytics.ranking import TopFollowersArgs, TopFollowersResult
 from followlytics.errors import InvalidInput, SandboxError
 
 Executor = Callable[[str, dict[str, Any]], dict[str, Any]]
@@ -128,37 +127,19 @@ def _first_problem(exc: ValidationError) -> tuple[str, str]:
     return field, error["msg"]
 
 
-TOP_FOLLOWERS_DESCRIPTION = (
-    "Rank the user's followers by value score (0-100), which combines reach (their follower count), "
-    "activity (how much they post), credibility (verification, list memberships) and, when engagement "
-    "data was imported, how often they engage with the user's posts. Returns the top followers with "
-    "plain-language reasons, how many followers matched the filters, how many of those are verified, "
-    "and the most common locations among the returned rows. Filters (all optional, combined with AND): "
-    "`location` keeps followers whose profile location contains this text, case-insensitive (e.g. "
-    "'London'); `min_followers` keeps followers who themselves have at least this many followers; "
-    "`verified` true keeps only verified accounts, false only unverified ones; `limit` is how many "
-    "followers to return (1-100, default 10). Use it for questions like 'who are my most valuable "
-    "followers', 'top 5 followers in London' or 'verified followers with over 10k followers'."
-)
-
-
-def _summarize_top_followers(result: BaseModel) -> str:
-    if not isinstance(result, TopFollowersResult):
-        raise TypeError(f"expected TopFollowersResult, got {type(result).__name__}")
-    returned = f"returned top {len(result.followers):,}" if result.followers else "returned none"
-    return f"ranked {result.total_followers:,} followers of which {result.matched:,} matched; {returned}"
-
-
 def default_registry() -> ToolRegistry:
-    """The registry with every tool the agent may call today."""
+    """The registry with every analysis in the catalog, i.e. every tool the agent may call today."""
+    from followlytics.analytics.catalog import CATALOG
+
     registry = ToolRegistry()
-    registry.register(
-        Tool(
-            name="top_followers",
-            description=TOP_FOLLOWERS_DESCRIPTION,
-            arguments=TopFollowersArgs,
-            result=TopFollowersResult,
-            summarize=_summarize_top_followers,
+    for tool in CATALOG:
+        registry.register(
+            Tool(
+                name=tool.name,
+                description=tool.description,
+                arguments=tool.arguments,
+                result=tool.result,
+                summarize=tool.summarize,
+            )
         )
-    )
     return registry

@@ -45,6 +45,8 @@ import duckdb
 from pydantic import BaseModel, ConfigDict, Field
 
 from followlytics.analytics.evidence import Evidence
+from followlytics.analytics.workspace import AnalyticsTool, Workspace
+from followlytics.audience.datasets import Dataset
 from followlytics.errors import InvalidInput
 
 METHOD = "value-score-v1"
@@ -376,3 +378,45 @@ def _compact(count: int) -> str:
 def _top_locations(followers: list[RankedFollower]) -> list[tuple[str, int]]:
     counts = Counter(f.location.strip() for f in followers if f.location and f.location.strip())
     return sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:3]
+
+
+def run_top_followers(workspace: Workspace, args: TopFollowersArgs) -> TopFollowersResult:
+    """The `top_followers` tool: rank the account's newest followers snapshot."""
+    source = workspace.source(args.account_id, Dataset.FOLLOWERS)
+    return top_followers(
+        workspace.connection,
+        table=source.table,
+        snapshot_id=source.snapshot.id,
+        snapshot_created_at=source.snapshot.created_at.isoformat(),
+        account_id=args.account_id,
+        filters=TopFollowersFilters(**args.model_dump(exclude={"account_id"})),
+    )
+
+
+def _summarize(result: TopFollowersResult) -> str:
+    returned = f"returned top {len(result.followers):,}" if result.followers else "returned none"
+    return f"ranked {result.total_followers:,} followers of which {result.matched:,} matched; {returned}"
+
+
+TOOLS = [
+    AnalyticsTool(
+        name="top_followers",
+        description=(
+            "Rank the user's followers by value score (0-100), which combines reach (their follower "
+            "count), activity (how much they post), credibility (verification, list memberships) and, "
+            "when engagement data was imported, how often they engage with the user's posts. Returns "
+            "the top followers with plain-language reasons, how many followers matched the filters, how"
+            " many of those are verified, and the most common locations among the returned rows. "
+            "Filters (all optional, combined with AND): `location` keeps followers whose profile "
+            "location contains this text, case-insensitive (e.g. 'London'); `min_followers` keeps "
+            "followers who themselves have at least this many followers; `verified` true keeps only "
+            "verified accounts, false only unverified ones; `limit` is how many followers to return "
+            "(1-100, default 10). Use it for questions like 'who are my most valuable followers', 'top "
+            "5 followers in London' or 'verified followers with over 10k followers'."
+        ),
+        arguments=TopFollowersArgs,
+        result=TopFollowersResult,
+        run=run_top_followers,
+        summarize=_summarize,
+    )
+]

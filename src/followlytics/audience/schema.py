@@ -132,3 +132,39 @@ def _metric_values(metrics: PublicMetrics) -> tuple[int | None, ...]:
         metrics.like_count,
         metrics.media_count,
     )
+
+
+# --- posts and interactions ------------------------------------------------------------------------------
+
+TWEET_SCHEMA = pa.schema(
+    [
+        pa.field("id", pa.string(), nullable=False),
+        # Who wrote it: the account itself for `tweets`, a follower for `follower_tweets`.
+        pa.field("author_id", pa.string()),
+        pa.field("text", pa.string()),
+        pa.field("created_at", pa.timestamp("us", tz="UTC")),
+        pa.field("lang", pa.string()),
+        pa.field("like_count", pa.int64()),
+        pa.field("retweet_count", pa.int64()),
+        pa.field("reply_count", pa.int64()),
+        pa.field("quote_count", pa.int64()),
+        pa.field("bookmark_count", pa.int64()),
+        pa.field("impression_count", pa.int64()),
+        # `replied_to`, `quoted` or `retweeted` when the post points at another; its id.
+        pa.field("referenced_type", pa.string()),
+        pa.field("referenced_id", pa.string()),
+    ]
+)
+"""One post (X API v2 tweet object with `public_metrics`); missing metrics are null, not 0."""
+
+INTERACTION_KINDS = ("like", "retweet", "reply", "quote")
+
+INTERACTION_SCHEMA = pa.schema(
+    [
+        pa.field("tweet_id", pa.string(), nullable=False),
+        pa.field("user_id", pa.string(), nullable=False),
+        pa.field("kind", pa.string(), nullable=False),  # one of INTERACTION_KINDS
+        pa.field("created_at", pa.timestamp("us", tz="UTC")),  # when known (CSV, replies, quotes)
+    ]
+)
+"""Who engaged with which of the account's posts, and how: one row per (tweet, user, kind)."""

@@ -1,6 +1,6 @@
-"""The snapshot store: one Parquet file per import, per user and account, written atomically.
+"""The snapshot store: one Parquet file per import, per user, account and dataset, written atomically.
 
-A snapshot is `<account_dir>/snapshots/<id>.parquet` where the id is the UTC time of the import
+A snapshot is `<account_dir>/<dataset>/<id>.parquet` where the id is the UTC time of the import
 (`20261125T175430123456Z`), so the newest snapshot sorts last. The file is written under a
 temporary name in the same folder and renamed into place, so a reader sees the whole snapshot
 or none of it.
@@ -17,8 +17,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from followlytics.audience.datasets import Dataset
 from followlytics.audience.paths import snapshots_dir
-from followlytics.audience.schema import FOLLOWER_SCHEMA
 
 _SUFFIX = ".parquet"
 _ID_FORMAT = "%Y%m%dT%H%M%S%fZ"
@@ -32,11 +32,13 @@ class SnapshotInfo:
     created_at: datetime
 
 
-def write_snapshot(account_root: Path, table: pa.Table, *, sources: list[str]) -> SnapshotInfo:
-    """Write `table` (FOLLOWER_SCHEMA) as the account's newest snapshot."""
-    folder = snapshots_dir(account_root)
+def write_snapshot(
+    account_root: Path, table: pa.Table, *, sources: list[str], dataset: Dataset = Dataset.FOLLOWERS
+) -> SnapshotInfo:
+    """Write `table` (in the dataset's schema) as the account's newest snapshot of `dataset`."""
+    folder = snapshots_dir(account_root, dataset)
     folder.mkdir(parents=True, exist_ok=True)
-    table = table.cast(FOLLOWER_SCHEMA).replace_schema_metadata({"sources": "\n".join(sources)})
+    table = table.cast(dataset.schema).replace_schema_metadata({"sources": "\n".join(sources)})
     created = datetime.now(UTC)
     snapshot_id = created.strftime(_ID_FORMAT)
     while (folder / f"{snapshot_id}{_SUFFIX}").exists():  # two imports in one microsecond
@@ -54,16 +56,17 @@ def write_snapshot(account_root: Path, table: pa.Table, *, sources: list[str]) -
     return SnapshotInfo(id=snapshot_id, path=final, rows=table.num_rows, created_at=created)
 
 
-def list_snapshots(account_root: Path) -> list[SnapshotInfo]:
-    folder = snapshots_dir(account_root)
+def list_snapshots(account_root: Path, dataset: Dataset = Dataset.FOLLOWERS) -> list[SnapshotInfo]:
+    """The dataset's snapshots, oldest first."""
+    folder = snapshots_dir(account_root, dataset)
     if not folder.is_dir():
         return []
     paths = sorted(p for p in folder.glob(f"*{_SUFFIX}") if not p.name.startswith("."))
     return [_info(p) for p in paths]
 
 
-def latest_snapshot(account_root: Path) -> SnapshotInfo | None:
-    folder = snapshots_dir(account_root)
+def latest_snapshot(account_root: Path, dataset: Dataset = Dataset.FOLLOWERS) -> SnapshotInfo | None:
+    folder = snapshots_dir(account_root, dataset)
     if not folder.is_dir():
         return None
     names = sorted(n for n in os.listdir(folder) if n.endswith(_SUFFIX) and not n.startswith("."))

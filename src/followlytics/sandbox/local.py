@@ -274,6 +274,9 @@ def _error_from(error: dict[str, Any]) -> FollowlyticsError:
     if error.get("type") == InvalidInput.__name__:
         field = error.get("field")
         return InvalidInput(message, field=field if isinstance(field, str) else None)
+    if error.get("type") == NoAudienceData.__name__:
+        dataset = error.get("dataset")
+        return NoAudienceData(message, dataset=dataset if isinstance(dataset, str) else None)
     return _RUNTIME_ERRORS.get(str(error.get("type")), ToolFailed)(message)
 
 

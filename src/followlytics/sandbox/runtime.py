@@ -12,9 +12,10 @@ Wire protocol: one JSON object per line on stdin, one answer per line on stdout,
 `ToolFailed` with its message (the traceback goes to stderr only). stdout carries protocol lines
 and nothing else; EOF on stdin ends the program with status 0.
 
-Tools live in `TOOLS` (name -> handler taking the runtime and the raw args). Every path is built
-under `--root` from checked ids, so a call can only read that user's data. A snapshot is loaded
-into an in-memory DuckDB table once and reused until the account gets a newer snapshot.
+Tools live in `TOOLS`: `ping` plus every analysis in `analytics.catalog.CATALOG`, each given the
+runtime as its `Workspace`. Every path is built under `--root` from checked ids, so a call can only read
+that user's data. A snapshot is loaded into an in-memory DuckDB table once and reused, with the tables
+derived from it, until the account gets a newer snapshot.
 """
 
 from __future__ import annotations
@@ -22,9 +23,9 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import re
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
 
@@ -32,32 +33,32 @@ import duckdb
 import orjson
 from pydantic import BaseModel, ValidationError
 
-from followlytics.analytics.ranking import TopFollowersArgs, TopFollowersFilters, top_followers
+from followlytics.analytics.catalog import CATALOG
+from followlytics.analytics.workspace import AnalyticsTool, Source
+from followlytics.audience.datasets import Dataset, missing
+from followlytics.audience.manifest import AccountEntry, read_manifest
 from followlytics.audience.paths import account_dir, checked_id
-from followlytics.audience.snapshots import SnapshotInfo, latest_snapshot
-from followlytics.errors import FollowlyticsError, InvalidInput, NoAudienceData
+from followlytics.audience.snapshots import SnapshotInfo, latest_snapshot, list_snapshots
+from followlytics.errors import FollowlyticsError, InvalidInput, NotFound
 
 _log = logging.getLogger("followlytics.sandbox.runtime")
 _Model = TypeVar("_Model", bound=BaseModel)
-
-
-@dataclass(frozen=True)
-class LoadedSnapshot:
-    """An account's snapshot as a table in the runtime's DuckDB connection."""
-
-    path: Path
-    table: str
-    snapshot: SnapshotInfo
+_DERIVED_NAME = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
 
 
 class Runtime:
-    """One user's data and an in-memory DuckDB connection; `handle` answers one request."""
+    """One user's data and an in-memory DuckDB connection; `handle` answers one request.
+
+    It is the production `Workspace` (see `analytics.workspace`): sources are loaded on first use and
+    replaced, with every table derived from them, when a newer snapshot appears.
+    """
 
     def __init__(self, root: Path) -> None:
         self.root = root
         self.loads = 0  # how many times a snapshot was read from disk, for observability
         self._con = duckdb.connect()
-        self._loaded: dict[str, LoadedSnapshot] = {}
+        self._loaded: dict[tuple[str, Dataset, str | None], Source] = {}
+        self._derived: dict[str, list[str]] = {}  # source table -> tables derived from it
 
     def handle(self, request: Any) -> dict[str, Any]:
         request_id = request.get("id") if isinstance(request, dict) else None
@@ -75,27 +76,71 @@ class Runtime:
             return {"id": request_id, "ok": False, "error": {"type": "ToolFailed", "message": message}}
         return {"id": request_id, "ok": True, "result": result}
 
-    def snapshot_table(self, account_id: str) -> LoadedSnapshot:
-        """The account's newest snapshot as a DuckDB table, loading it only when it changed."""
-        snapshot = latest_snapshot(account_dir(self.root, account_id))
-        if snapshot is None:
-            raise NoAudienceData("no followers imported yet for this account")
-        loaded = self._loaded.get(account_id)
-        if loaded is not None and loaded.path == snapshot.path:
-            return loaded
-        self.loads += 1
-        table = f"snapshot_{self.loads}"
-        self._con.execute(
-            f"CREATE TABLE {table} AS SELECT * FROM read_parquet($path)", {"path": str(snapshot.path)}
-        )
-        if loaded is not None:
-            self._con.execute(f"DROP TABLE {loaded.table}")
-        self._loaded[account_id] = LoadedSnapshot(path=snapshot.path, table=table, snapshot=snapshot)
-        return self._loaded[account_id]
+    # --- the Workspace protocol -------------------------------------------------------------------------
 
     @property
     def connection(self) -> duckdb.DuckDBPyConnection:
         return self._con
+
+    def source(self, account_id: str, dataset: Dataset, *, snapshot_id: str | None = None) -> Source:
+        account_id = checked_id(account_id, "account_id")
+        if snapshot_id is None:
+            snapshot = latest_snapshot(account_dir(self.root, account_id), dataset)
+            if snapshot is None:
+                raise missing(dataset, self._handle_of(account_id))
+        else:
+            found = [s for s in self.snapshots(account_id, dataset) if s.id == snapshot_id]
+            if not found:
+                raise NotFound(f"no {dataset.description} snapshot {snapshot_id!r} for this account")
+            snapshot = found[0]
+        # The newest snapshot is cached under key None, so an import replaces it; named ones stay.
+        key = (account_id, dataset, snapshot_id)
+        loaded = self._loaded.get(key)
+        if loaded is not None and loaded.snapshot.path == snapshot.path:
+            return loaded
+        self.loads += 1
+        table = f"{dataset.value}_{self.loads}"
+        self._con.execute(
+            f"CREATE TABLE {table} AS SELECT * FROM read_parquet($path)", {"path": str(snapshot.path)}
+        )
+        if loaded is not None:
+            self._drop(loaded.table)
+        source = Source(table, dataset, account_id, self._handle_of(account_id), snapshot)
+        self._loaded[key] = source
+        return source
+
+    def optional_source(self, account_id: str, dataset: Dataset) -> Source | None:
+        if latest_snapshot(account_dir(self.root, checked_id(account_id, "account_id")), dataset) is None:
+            return None
+        return self.source(account_id, dataset)
+
+    def snapshots(self, account_id: str, dataset: Dataset) -> list[SnapshotInfo]:
+        return list_snapshots(account_dir(self.root, checked_id(account_id, "account_id")), dataset)
+
+    def accounts(self) -> list[AccountEntry]:
+        return read_manifest(self.root)
+
+    def derived(self, source: Source, name: str, sql: str, params: dict[str, Any] | None = None) -> str:
+        if not _DERIVED_NAME.fullmatch(name):
+            raise InvalidInput(f"derived table name {name!r} is not a plain identifier", field="name")
+        table = f"{source.table}__{name}"
+        built = self._derived.setdefault(source.table, [])
+        if table not in built:
+            self._con.execute(
+                f"CREATE TABLE {table} AS {sql.replace('{source}', source.table)}", params or {}
+            )
+            built.append(table)
+        return table
+
+    # --- internals --------------------------------------------------------------------------------------
+
+    def _drop(self, table: str) -> None:
+        for derived in reversed(self._derived.pop(table, [])):
+            self._con.execute(f"DROP TABLE IF EXISTS {derived}")
+        self._con.execute(f"DROP TABLE IF EXISTS {table}")
+
+    def _handle_of(self, account_id: str) -> str | None:
+        return next((a.handle for a in self.accounts() if a.id == account_id), None)
 
 
 def _parse_request(request: Any) -> tuple[str, dict[str, Any]]:
@@ -123,28 +168,18 @@ def _ping(runtime: Runtime, args: dict[str, Any]) -> dict[str, Any]:
     return {"pong": True, "root": runtime.root.name}
 
 
-def _top_followers(runtime: Runtime, args: dict[str, Any]) -> dict[str, Any]:
-    parsed = _validated(TopFollowersArgs, args)
-    account_id = checked_id(parsed.account_id, "account_id")
-    loaded = runtime.snapshot_table(account_id)
-    filters = TopFollowersFilters(**parsed.model_dump(exclude={"account_id"}))
-    result = top_followers(
-        runtime.connection,
-        table=loaded.table,
-        snapshot_id=loaded.snapshot.id,
-        snapshot_created_at=loaded.snapshot.created_at.isoformat(),
-        account_id=account_id,
-        filters=filters,
-    )
-    return result.model_dump(mode="json")
+def _handler(tool: AnalyticsTool) -> ToolHandler:
+    def run(runtime: Runtime, args: dict[str, Any]) -> dict[str, Any]:
+        parsed = _validated(tool.arguments, args)
+        checked_id(parsed.account_id, "account_id")
+        return tool.run(runtime, parsed).model_dump(mode="json")
+
+    return run
 
 
 ToolHandler = Callable[[Runtime, dict[str, Any]], dict[str, Any]]
 
-TOOLS: dict[str, ToolHandler] = {
-    "ping": _ping,
-    "top_followers": _top_followers,
-}
+TOOLS: dict[str, ToolHandler] = {"ping": _ping, **{tool.name: _handler(tool) for tool in CATALOG}}
 
 
 def serve(runtime: Runtime, requests: BinaryIO, answers: BinaryIO) -> None:

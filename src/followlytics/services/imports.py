@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from followlytics.audience.importers import ParsedAudience, parse_files
+from followlytics.audience.manifest import AccountEntry, write_manifest
 from followlytics.audience.paths import account_dir, user_dir
 from followlytics.audience.snapshots import write_snapshot
 from followlytics.db.models import AccountKind, User
@@ -74,9 +75,11 @@ def _store(
             account = resolve_account(session, user=user, handle=None)
         else:
             account = ensure_account(session, user=user, handle=handle, competitor=competitor)
-        root = account_dir(user_dir(platform.users_dir, user.id), account.id)
-        snapshot = write_snapshot(root, parsed.table, sources=parsed.files)
+        user_root = user_dir(platform.users_dir, user.id)
+        snapshot = write_snapshot(account_dir(user_root, account.id), parsed.table, sources=parsed.files)
         account.last_snapshot_id = snapshot.id
+        session.flush()
+        write_manifest(user_root, [AccountEntry(a.id, a.handle, a.kind) for a in user.accounts])
         return ImportResult(
             account=account.handle,
             kind=account.kind,

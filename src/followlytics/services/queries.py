@@ -16,11 +16,12 @@ from typing import Any
 from pydantic import BaseModel
 
 from followlytics.agent.loop import AgentAnswer, run_agent
+from followlytics.audience.datasets import Dataset, missing
 from followlytics.audience.importers import parse_user_objects
 from followlytics.audience.paths import account_dir
 from followlytics.audience.snapshots import write_snapshot
 from followlytics.db.models import Query, User, new_id
-from followlytics.errors import ImportFailed, InvalidInput, NoAudienceData
+from followlytics.errors import ImportFailed, InvalidInput
 from followlytics.services.accounts import resolve_account
 from followlytics.services.agents import require_agent_plan, running_agent
 from followlytics.services.platform import Platform
@@ -52,7 +53,7 @@ def ask(platform: Platform, *, user_id: str, question: str, handle: str | None =
         require_agent_plan(user)
         account = resolve_account(session, user=user, handle=handle)
         if account.last_snapshot_id is None:
-            raise NoAudienceData(f"no followers imported yet for @{account.handle}")
+            raise missing(Dataset.FOLLOWERS, account.handle)
         account_id, account_handle = account.id, account.handle
     agent = running_agent(platform, user_id=user_id)
     answer = run_agent(
