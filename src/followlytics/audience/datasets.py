@@ -73,17 +73,22 @@ _SOURCES = {
 }
 
 
-def import_hint(dataset: Dataset, handle: str | None = None) -> str:
+def import_hint(dataset: Dataset, handle: str | None = None, *, competitor: bool = False) -> str:
     """One sentence saying what to import for `dataset` and how, for the CLI and the API."""
-    account = f" --account {handle}" if handle else ""
+    options = f" --kind {dataset.cli_kind}" if dataset is not Dataset.FOLLOWERS else ""
+    options += f" --account {handle}" if handle else ""
+    options += " --competitor" if competitor else ""
+    form = f"kind={dataset.cli_kind}" + (f", account={handle}" if handle else "")
+    form += ", competitor=true" if competitor else ""
     return (
-        f"Import {_SOURCES[dataset]} with `followlytics import FILE --kind {dataset.cli_kind}{account}` "
-        f"or `POST /api/followers/import` with `kind={dataset.cli_kind}`."
+        f"Import {_SOURCES[dataset]} with `followlytics import USER FILE{options}` "
+        f"or `POST /api/followers/import` with {form}."
     )
 
 
-def missing(dataset: Dataset, handle: str | None = None) -> NoAudienceData:
+def missing(dataset: Dataset, handle: str | None = None, *, competitor: bool = False) -> NoAudienceData:
     """The error an analysis raises when it needs `dataset` and the account has none."""
     whose = f"@{handle}" if handle else "this account"
-    message = f"No {dataset.description} imported for {whose} yet. {import_hint(dataset, handle)}"
+    hint = import_hint(dataset, handle, competitor=competitor)
+    message = f"No {dataset.description} imported for {whose} yet. {hint}"
     return NoAudienceData(message, dataset=dataset.value)

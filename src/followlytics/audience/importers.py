@@ -35,7 +35,7 @@ import csv
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import orjson
 import pyarrow as pa
@@ -66,7 +66,8 @@ _NOT_A_USER = "is neither an X API v2 user object (with a 'username') nor a resp
 
 @dataclass
 class ParsedAudience:
-    """The validated import: one row per distinct user id, and what was read to get it."""
+    """The validated import: one row per distinct key (a user id here; see `posts.py` for the others), and
+    what was read to get it."""
 
     table: pa.Table
     files: list[str]
@@ -85,16 +86,16 @@ def parse_files(paths: Sequence[Path], *, display_names: Sequence[str] | None = 
         try:
             _read_file(Path(path), name, rows)
         except UnicodeDecodeError as exc:
-            raise _whole_file(name, f"is not UTF-8 text ({exc.reason})") from None
+            raise whole_file_error(name, f"is not UTF-8 text ({exc.reason})") from None
         except OSError as exc:
-            raise _whole_file(name, f"cannot be read ({exc.strerror})") from None
+            raise whole_file_error(name, f"cannot be read ({exc.strerror})") from None
     return rows.result(names)
 
 
 def parse_user_objects(objects: Any, *, source: str = "followerData") -> ParsedAudience:
     """Validate user objects given in a request body; errors call the list `source`."""
     if not isinstance(objects, list):
-        raise _whole_file(source, f"must be a list of user objects, got {_shown(objects)}")
+        raise whole_file_error(source, f"must be a list of user objects, got {shown(objects)}")
     rows = _Rows()
     for index, obj in enumerate(objects, 1):
         rows.add(obj, source, f"record {index}")
@@ -138,17 +139,22 @@ def _table(values: list[tuple[Any, ...]]) -> pa.Table:
 
 
 def _read_file(path: Path, name: str, rows: _Rows) -> None:
+    read = {"csv": _read_csv, "jsonl": _read_jsonl, "json": _read_json}[file_format(path, name)]
+    read(path, name, rows)
+
+
+def file_format(path: Path, name: str) -> Literal["csv", "jsonl", "json"]:
+    """How to read a file: by the extension of `name`, else of `path`, else by sniffing its first bytes."""
     # An upload sits under a temporary name: the name the user gave it tells its format first.
     known = _CSV_SUFFIXES | _JSONL_SUFFIXES | _JSON_SUFFIXES
     suffix = next((s for s in (Path(name).suffix.lower(), path.suffix.lower()) if s in known), "")
     if suffix in _CSV_SUFFIXES:
-        _read_csv(path, name, rows)
-    elif suffix in _JSONL_SUFFIXES:
-        _read_jsonl(path, name, rows)
-    elif suffix in _JSON_SUFFIXES or _starts_like_json(path):
-        (_read_jsonl if _holds_json_lines(path) else _read_json)(path, name, rows)
-    else:
-        _read_csv(path, name, rows)
+        return "csv"
+    if suffix in _JSONL_SUFFIXES:
+        return "jsonl"
+    if suffix in _JSON_SUFFIXES or _starts_like_json(path):
+        return "jsonl" if _holds_json_lines(path) else "json"
+    return "csv"
 
 
 def _starts_like_json(path: Path) -> bool:
@@ -178,7 +184,7 @@ def _read_json(path: Path, name: str, rows: _Rows) -> None:
     try:
         document = orjson.loads(path.read_bytes().removeprefix(_BOM))
     except orjson.JSONDecodeError as exc:
-        raise _not_json(exc, name, exc.lineno) from None
+        raise json_error(exc, name, exc.lineno) from None
     walk = _Walk(name, rows)
     walk.document(document, None)
     walk.finish()
@@ -196,7 +202,7 @@ def _read_jsonl(path: Path, name: str, rows: _Rows) -> None:
             try:
                 document = orjson.loads(line)
             except orjson.JSONDecodeError as exc:
-                raise _not_json(exc, name, number) from None
+                raise json_error(exc, name, number) from None
             if isinstance(document, dict) and "username" in document:  # the common case, kept cheap
                 add(document, name, f"line {number}")
                 walk.users += 1
@@ -204,15 +210,17 @@ def _read_jsonl(path: Path, name: str, rows: _Rows) -> None:
                 walk.document(document, f"line {number}")
             walk.documents += 1
     if walk.documents == 0:
-        raise _whole_file(name, "is empty (expected one user object per line)")
+        raise whole_file_error(name, "is empty (expected one user object per line)")
     walk.finish()
 
 
-def _whole_file(name: str, problem: str) -> ImportFailed:
+def whole_file_error(name: str, problem: str) -> ImportFailed:
+    """An error about file `name` as a whole (no line or record)."""
     return ImportFailed(file=name, location=None, field=None, problem=problem)
 
 
-def _not_json(exc: orjson.JSONDecodeError, name: str, line: int) -> ImportFailed:
+def json_error(exc: orjson.JSONDecodeError, name: str, line: int) -> ImportFailed:
+    """The error for a document that does not parse, at `line` of file `name`."""
     return ImportFailed(
         file=name,
         location=f"line {line}",
@@ -242,7 +250,7 @@ class _Walk:
         elif _is_page(document):
             self._page(document, where)
         elif where is None:
-            raise _whole_file(self.name, _NO_USERS)
+            raise whole_file_error(self.name, _NO_USERS)
         else:
             raise ImportFailed(file=self.name, location=where, field=None, problem=_NOT_A_USER)
 
@@ -253,10 +261,10 @@ class _Walk:
                 if self.saw_posts
                 else ""
             )
-            raise _whole_file(self.name, _NO_USERS + hint)
+            raise whole_file_error(self.name, _NO_USERS + hint)
         if self.partial_errors:
             self.rows.warnings.append(
-                _partial_errors_warning(self.name, self.pages_with_errors, self.partial_errors)
+                partial_errors_warning(self.name, self.pages_with_errors, self.partial_errors)
             )
 
     def _user(self, obj: Any, where: str | None) -> None:
@@ -273,7 +281,7 @@ class _Walk:
             for index, item in enumerate(items, 1):
                 self._page(item, _at(where, f"page {index}"))
         elif where is None:
-            raise _whole_file(self.name, _NO_USERS)
+            raise whole_file_error(self.name, _NO_USERS)
         else:
             raise ImportFailed(file=self.name, location=where, field=None, problem=_NOT_A_USER)
 
@@ -303,7 +311,7 @@ class _Walk:
                 file=self.name,
                 location=where,
                 field=None,
-                problem=f"is an X API error response, not a page of users ({_error_text(errors)})",
+                problem=f"is an X API error response, not a page of users ({error_text(errors)})",
             )
 
 
@@ -323,7 +331,8 @@ def _at(where: str | None, what: str) -> str:
     return what if where is None else f"{where}, {what}"
 
 
-def _error_text(errors: Any) -> str:
+def error_text(errors: Any) -> str:
+    """The first X API error of `errors`, quoted and clipped, for a message."""
     first = errors[0] if isinstance(errors, list) and errors else None
     if isinstance(first, dict):
         text = first.get("detail") or first.get("message") or first.get("title")
@@ -332,14 +341,15 @@ def _error_text(errors: Any) -> str:
     return "no details"
 
 
-def _partial_errors_warning(name: str, pages: int, errors: list[Any]) -> str:
+def partial_errors_warning(name: str, pages: int, errors: list[Any]) -> str:
+    """The warning for pages that answered with partial `errors` (what they name is missing)."""
     count = len(errors)
     about_users = all(isinstance(e, dict) and e.get("resource_type") == "user" for e in errors)
     where = "the page reports" if pages == 1 else f"{pages} pages report"
     missing = "those users are" if about_users else "what they name is"
     return (
         f"{name}: {where} {count} partial error{'s' if count != 1 else ''} "
-        f"(e.g. {_error_text(errors)}); {missing} not in it"
+        f"(e.g. {error_text(errors)}); {missing} not in it"
     )
 
 
@@ -397,7 +407,7 @@ def _read_csv(path: Path, name: str, rows: _Rows) -> None:
         reader = csv.reader(f)
         header = next(reader, None)
         if header is None:
-            raise _whole_file(name, "is empty (expected a CSV header)")
+            raise whole_file_error(name, "is empty (expected a CSV header)")
         build = _csv_record_builder(header, name, rows)
         line = reader.line_num + 1
         for cells in reader:
@@ -484,7 +494,7 @@ def _import_failed(
 def _problem(error: Any, last: list[str]) -> str:
     kind: str = error["type"]
     value = error.get("input")
-    got = f", got {_shown(value)}"
+    got = f", got {shown(value)}"
     if kind == "missing":
         return "is required"
     if value is None and last:
@@ -509,7 +519,8 @@ def _problem(error: Any, last: list[str]) -> str:
     return str(error["msg"]).lower() + got
 
 
-def _shown(value: Any) -> str:
+def shown(value: Any) -> str:
+    """A short rendering of a bad value for an error message."""
     if value is None:
         return "null"
     if isinstance(value, bool):

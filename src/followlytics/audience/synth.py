@@ -47,8 +47,8 @@ from followlytics.errors import InvalidInput
 
 _CHUNK = 50_000
 _MS_PER_DAY = 86_400_000
-_SNOWFLAKE_EPOCH_MS = 1_288_834_974_657  # 2010-11-04T01:42:54.657Z, where X's snowflake ids count from
-_END_MS = int(np.datetime64("2026-11-01", "ms").astype(np.int64))  # fixed, so output never depends on today
+SNOWFLAKE_EPOCH_MS = 1_288_834_974_657  # 2010-11-04T01:42:54.657Z, where X's snowflake ids count from
+END_MS = int(np.datetime64("2026-11-01", "ms").astype(np.int64))  # fixed, so output never depends on today
 # Accounts created per year, in relative weights (X's sign-up waves: 2009-2012, 2020).
 _YEAR_WEIGHTS = {
     2007: 0.5, 2008: 1.5, 2009: 5, 2010: 6, 2011: 7, 2012: 7, 2013: 6, 2014: 5, 2015: 5, 2016: 5,
@@ -89,8 +89,18 @@ class SynthSummary:
 
 def generate(n: int, *, seed: int, competitor_overlap: float | None = None) -> SyntheticAudience:
     """`n` synthetic followers in memory (the same users `write_jsonl` writes for this seed)."""
-    with _gc_paused():
+    with gc_paused():
         return _generate(_Plan(n, seed, competitor_overlap))
+
+
+def extra_users(
+    m: int, *, rng: np.random.Generator, used_ids: set[int], used_handles: set[str]
+) -> list[dict[str, Any]]:
+    """`m` more users drawn like followers, with ids and handles (lowercased) outside `used_*`, which gain
+    theirs: accounts related to an audience without being in it (lost followers, accounts it follows)."""
+    # Numbering collisions from 1000 skips the run of numbers the audience's own collisions took.
+    factory = _Factory(rng, used_ids, used_handles, {}, first_suffix=1000)
+    return [user for start in range(0, m, _CHUNK) for user in factory.users(min(_CHUNK, m - start))]
 
 
 def _generate(plan: _Plan) -> SyntheticAudience:
@@ -107,7 +117,7 @@ def _generate(plan: _Plan) -> SyntheticAudience:
 def write_jsonl(path: Path, n: int, *, seed: int, competitor_overlap: float | None = None) -> SynthSummary:
     """Write `n` synthetic followers to `path`, one X API v2 user object per line; with `competitor_overlap`
     also write `<stem>.competitor.jsonl` beside it, a competitor audience sharing that fraction of them."""
-    with _gc_paused():
+    with gc_paused():
         return _write_jsonl(Path(path), _Plan(n, seed, competitor_overlap))
 
 
@@ -116,7 +126,7 @@ def _write_jsonl(path: Path, plan: _Plan) -> SynthSummary:
     wanted = set(plan.shared_indices.tolist())
     kept: dict[int, bytes] = {}
     offset = 0
-    with _atomic(path) as out:
+    with atomic_write(path) as out:
         for chunk in plan.user_chunks():
             lines = [orjson.dumps(user) for user in chunk]
             if wanted:
@@ -128,7 +138,7 @@ def _write_jsonl(path: Path, plan: _Plan) -> SynthSummary:
     competitor_path = path.with_name(f"{path.stem}.competitor.jsonl")
     shared_lines = [kept[i] for i in plan.shared_indices.tolist()]
     written = 0
-    with _atomic(competitor_path) as out:
+    with atomic_write(competitor_path) as out:
         for chunk in plan.competitor_chunks(shared_lines):
             if chunk:
                 out.write(b"\n".join(u if isinstance(u, bytes) else orjson.dumps(u) for u in chunk) + b"\n")
@@ -143,7 +153,7 @@ def _write_jsonl(path: Path, plan: _Plan) -> SynthSummary:
 
 
 @contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
+def gc_paused() -> Iterator[None]:
     # Millions of short-lived dicts without cycles: the cyclic collector would only rescan them over and
     # over (it took a third of the run time); reference counting frees them all the same.
     was_enabled = gc.isenabled()
@@ -155,7 +165,7 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-class _atomic:
+class atomic_write:
     """Write to a temporary name beside `path` and rename on success, so no half file is ever seen."""
 
     def __init__(self, path: Path) -> None:
@@ -272,11 +282,13 @@ class _Factory:
         used_ids: set[int],
         used_handles: set[str],
         suffixes: dict[str, int],
+        first_suffix: int = 1,
     ) -> None:
         self.rng = rng
         self.used_ids = used_ids
         self.used_handles = used_handles
         self.suffixes = suffixes
+        self.first_suffix = first_suffix
         self.vocabulary = _vocabulary()
 
     def users(self, m: int) -> list[dict[str, Any]]:
@@ -354,7 +366,7 @@ class _Factory:
             used.add(key)
             return handle
         # Popular handles collide thousands of times: carry on numbering where the last one stopped.
-        number = self.suffixes.get(key, 1)
+        number = self.suffixes.get(key, self.first_suffix)
         while True:
             suffix = str(number)
             candidate = handle[: 15 - len(suffix)] + suffix
@@ -373,16 +385,16 @@ def _draw(rng: np.random.Generator, m: int) -> dict[str, list[Any]]:
     year = rng.choice(years, size=m, p=weights / weights.sum())
     year_start = (year - 1970).astype("datetime64[Y]").astype("datetime64[ms]").astype(np.int64)
     year_end = np.minimum(
-        (year - 1969).astype("datetime64[Y]").astype("datetime64[ms]").astype(np.int64), _END_MS
+        (year - 1969).astype("datetime64[Y]").astype("datetime64[ms]").astype(np.int64), END_MS
     )
     created = (year_start + rng.random(m) * (year_end - year_start)).astype(np.int64)
     created -= created % 1000  # the API reports whole seconds
-    age_years = np.maximum((_END_MS - created) / (365.25 * _MS_PER_DAY), 0.05)
+    age_years = np.maximum((END_MS - created) / (365.25 * _MS_PER_DAY), 0.05)
 
     anchors_ms = np.array([np.datetime64(t, "ms").astype(np.int64) for t, _ in _SEQUENTIAL_ID_ANCHORS])
     anchor_ids = np.array([i for _, i in _SEQUENTIAL_ID_ANCHORS], dtype=np.float64)
     sequential = np.interp(created, anchors_ms, anchor_ids).astype(np.int64) + rng.integers(0, 5000, m)
-    snowflake = ((created - _SNOWFLAKE_EPOCH_MS) << 22) | rng.integers(0, 1 << 22, m)
+    snowflake = ((created - SNOWFLAKE_EPOCH_MS) << 22) | rng.integers(0, 1 << 22, m)
     user_id = np.where(created < _SNOWFLAKE_USERS_FROM_MS, sequential, snowflake)
 
     notable = rng.random(m) < 0.005
@@ -402,8 +414,8 @@ def _draw(rng: np.random.Generator, m: int) -> dict[str, list[Any]]:
     verified_p = np.where(followers >= 1_000_000, 0.8, np.where(followers >= 100_000, 0.5, 0.019))
     verified = rng.random(m) < verified_p
     verified_type = rng.choice(3, size=m, p=(0.82, 0.15, 0.03))
-    pinned_from = np.maximum(created, _SNOWFLAKE_EPOCH_MS)
-    pinned_at = (pinned_from + rng.random(m) * (_END_MS - pinned_from)).astype(np.int64) - _SNOWFLAKE_EPOCH_MS
+    pinned_from = np.maximum(created, SNOWFLAKE_EPOCH_MS)
+    pinned_at = (pinned_from + rng.random(m) * (END_MS - pinned_from)).astype(np.int64) - SNOWFLAKE_EPOCH_MS
     pinned = (pinned_at << 22) | rng.integers(0, 1 << 22, m)
     # The profile picture gets a snowflake from the same moment (never before the account was created).
     image_id = (pinned_at << 22) | rng.integers(0, 1 << 22, m)

@@ -1,35 +1,70 @@
-"""Importing an audience: parse and validate every input first, then write one snapshot atomically.
+"""Importing an account's data: parse and validate every input first, then write one snapshot atomically.
 
-Nothing is written when any record is bad, and an import that holds no user object at all is refused
-rather than replacing the account's audience with an empty one.
+One use case for every dataset (`Dataset`): followers and following lists (`importers.py`), the account's
+own posts and followers' posts, and interactions with the posts (`posts.py`). Nothing is written when any
+record is bad, and an import that holds no row at all is refused rather than replacing the dataset with an
+empty one. A competitor may only have followers and posts imported: its following list, its interactions
+and its followers' posts are not something the user can export.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from followlytics.audience.datasets import Dataset
 from followlytics.audience.importers import ParsedAudience, parse_files
 from followlytics.audience.manifest import AccountEntry, write_manifest
 from followlytics.audience.paths import account_dir, user_dir
+from followlytics.audience.posts import parse_interactions, parse_posts
 from followlytics.audience.snapshots import write_snapshot
 from followlytics.db.models import AccountKind, User
 from followlytics.errors import ImportFailed, InvalidInput
 from followlytics.services.accounts import checked_handle, ensure_account, resolve_account
 from followlytics.services.platform import Platform
 
+_PARSERS: dict[Dataset, Callable[..., ParsedAudience]] = {
+    Dataset.FOLLOWERS: parse_files,
+    Dataset.FOLLOWING: parse_files,
+    Dataset.TWEETS: parse_posts,
+    Dataset.FOLLOWER_TWEETS: parse_posts,
+    Dataset.INTERACTIONS: parse_interactions,
+}
+
+_NOTHING_FOUND = {
+    Dataset.FOLLOWERS: "no X user objects found (an empty followers page has no 'data' key)",
+    Dataset.FOLLOWING: "no X user objects found (an empty following page has no 'data' key)",
+    Dataset.TWEETS: "no posts found (an empty page has no 'data' key)",
+    Dataset.FOLLOWER_TWEETS: "no posts found (an empty page has no 'data' key)",
+    Dataset.INTERACTIONS: "no interactions found (the pages and rows are all empty)",
+}
+
+_COMPETITOR_DATASETS = (Dataset.FOLLOWERS, Dataset.TWEETS)
+
+KINDS = tuple(dataset.cli_kind for dataset in Dataset)
+"""What `--kind` and the API's `kind` accept: followers, following, tweets, interactions, follower-tweets."""
+
 
 @dataclass(frozen=True)
 class ImportResult:
     account: str
-    kind: str
+    kind: str  # the account's kind: own or competitor
+    dataset: str  # what was imported: a Dataset value such as followers or follower_tweets
     snapshot_id: str
     rows: int
     records_read: int
     duplicates: int
     files: list[str]
     warnings: list[str]
+
+
+def dataset_for_kind(kind: str) -> Dataset:
+    """The dataset a CLI `--kind` or API `kind` names (`follower-tweets` or `follower_tweets`)."""
+    value = kind.strip().lower().replace("-", "_")
+    if value in set(Dataset):
+        return Dataset(value)
+    raise InvalidInput(f"kind must be one of {', '.join(KINDS)}, got {kind!r}", field="kind")
 
 
 def import_files(
@@ -40,22 +75,32 @@ def import_files(
     display_names: Sequence[str] | None = None,
     handle: str | None = None,
     competitor: bool = False,
+    dataset: Dataset = Dataset.FOLLOWERS,
 ) -> ImportResult:
     if not paths:
         raise InvalidInput("give at least one file to import", field="files")
-    _check_target(platform, user_id=user_id, handle=handle, competitor=competitor)  # before a long parse
-    parsed = parse_files(paths, display_names=display_names)
+    dataset = Dataset(dataset)
+    _check_target(platform, user_id=user_id, handle=handle, competitor=competitor, dataset=dataset)
+    parsed = _PARSERS[dataset](paths, display_names=display_names)  # after the cheap checks: it can be long
     if parsed.table.num_rows == 0:
         raise ImportFailed(
-            file=", ".join(parsed.files),
-            location=None,
-            field=None,
-            problem="no X user objects found (an empty followers page has no 'data' key)",
+            file=", ".join(parsed.files), location=None, field=None, problem=_NOTHING_FOUND[dataset]
         )
-    return _store(platform, user_id=user_id, parsed=parsed, handle=handle, competitor=competitor)
+    return _store(
+        platform, user_id=user_id, parsed=parsed, handle=handle, competitor=competitor, dataset=dataset
+    )
 
 
-def _check_target(platform: Platform, *, user_id: str, handle: str | None, competitor: bool) -> None:
+def _check_target(
+    platform: Platform, *, user_id: str, handle: str | None, competitor: bool, dataset: Dataset
+) -> None:
+    if competitor and dataset not in _COMPETITOR_DATASETS:
+        raise InvalidInput(
+            f"only followers and tweets can be imported for a competitor, not {dataset.cli_kind}: "
+            "competitor analyses compare followers and posts; following lists, interactions and "
+            "followers' posts are used for your own accounts only",
+            field="kind",
+        )
     if handle is not None:
         checked_handle(handle)
         return
@@ -63,11 +108,19 @@ def _check_target(platform: Platform, *, user_id: str, handle: str | None, compe
         raise InvalidInput("name the competitor's account", field="account")
     with platform.db.session() as session:
         if not any(a.kind == AccountKind.OWN for a in session.get_one(User, user_id).accounts):
-            raise InvalidInput("name the account these followers belong to (first import)", field="account")
+            raise InvalidInput(
+                f"name the account these {dataset.description} belong to (first import)", field="account"
+            )
 
 
 def _store(
-    platform: Platform, *, user_id: str, parsed: ParsedAudience, handle: str | None, competitor: bool
+    platform: Platform,
+    *,
+    user_id: str,
+    parsed: ParsedAudience,
+    handle: str | None,
+    competitor: bool,
+    dataset: Dataset,
 ) -> ImportResult:
     with platform.db.session() as session:
         user = session.get_one(User, user_id)
@@ -76,13 +129,17 @@ def _store(
         else:
             account = ensure_account(session, user=user, handle=handle, competitor=competitor)
         user_root = user_dir(platform.users_dir, user.id)
-        snapshot = write_snapshot(account_dir(user_root, account.id), parsed.table, sources=parsed.files)
-        account.last_snapshot_id = snapshot.id
+        snapshot = write_snapshot(
+            account_dir(user_root, account.id), parsed.table, sources=parsed.files, dataset=dataset
+        )
+        if dataset == Dataset.FOLLOWERS:  # the account's audience: what questions are answered from
+            account.last_snapshot_id = snapshot.id
         session.flush()
         write_manifest(user_root, [AccountEntry(a.id, a.handle, a.kind) for a in user.accounts])
         return ImportResult(
             account=account.handle,
             kind=account.kind,
+            dataset=dataset.value,
             snapshot_id=snapshot.id,
             rows=snapshot.rows,
             records_read=parsed.records_read,

@@ -1,4 +1,5 @@
-"""`POST /api/followers/import`: upload follower files (X API v2 pages, JSONL, CSV) as a new snapshot."""
+"""`POST /api/followers/import`: upload an account's files as a new snapshot of one dataset: followers (the
+default), following, tweets, interactions or follower-tweets (X API v2 pages, JSONL, CSV)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, UploadFile
 
 from followlytics.api.deps import PlatformDep, UserId
-from followlytics.services.imports import import_files
+from followlytics.services.imports import KINDS, dataset_for_kind, import_files
 
 router = APIRouter(prefix="/api/followers", tags=["followers"])
 
@@ -23,9 +24,11 @@ def import_followers(
     files: Annotated[
         list[UploadFile], File(description="One or more files; together they make one snapshot.")
     ],
-    account: Annotated[str | None, Form(description="X handle the followers belong to.")] = None,
+    account: Annotated[str | None, Form(description="X handle the data belongs to.")] = None,
     competitor: Annotated[bool, Form(description="The account is a competitor's.")] = False,
+    kind: Annotated[str, Form(description=f"What the files hold: {', '.join(KINDS)}.")] = "followers",
 ) -> dict[str, Any]:
+    dataset = dataset_for_kind(kind)  # before the upload is copied: a bad kind fails fast
     with tempfile.TemporaryDirectory(dir=_upload_dir(platform.settings.data_dir)) as tmp:
         paths, names = [], []
         for index, upload in enumerate(files):
@@ -36,7 +39,13 @@ def import_followers(
             paths.append(path)
             names.append(name)
         result = import_files(
-            platform, user_id=user_id, paths=paths, display_names=names, handle=account, competitor=competitor
+            platform,
+            user_id=user_id,
+            paths=paths,
+            display_names=names,
+            handle=account,
+            competitor=competitor,
+            dataset=dataset,
         )
     return asdict(result)
 
