@@ -58,11 +58,9 @@ def test_the_program_answers_each_line_and_exits_cleanly_at_eof(tmp_path: Path):
     assert [f["id"] for f in answers[1]["result"]["followers"]] == ["2"]
     assert answers[1]["result"]["evidence"]["account_id"] == "acc_x"
     assert answers[2]["id"] is None and answers[2]["error"]["type"] == "InvalidInput"
-    assert answers[3]["error"] == {
-        "type": "InvalidInput",
-        "message": "unknown tool 'no_such_tool'; known: ping, top_followers",
-        "field": "tool",
-    }
+    assert answers[3]["error"]["type"] == "InvalidInput" and answers[3]["error"]["field"] == "tool"
+    assert answers[3]["error"]["message"].startswith("unknown tool 'no_such_tool'; known: ")
+    assert "top_followers" in answers[3]["error"]["message"]
     assert answers[4]["error"]["type"] == "InvalidInput" and answers[4]["error"]["field"] == "limit"
 
 
@@ -84,7 +82,7 @@ def test_no_data_and_paths_outside_the_root_are_typed_errors(tmp_path: Path):
     missing = runtime.handle({"id": 1, "tool": "top_followers", "args": {"account_id": "acc_x"}})
     assert missing["ok"] is False and missing["error"]["type"] == "NoAudienceData"
     assert missing["error"]["dataset"] == "followers"
-    assert "followlytics import FILE --kind followers" in missing["error"]["message"]
+    assert "`followlytics import USER FILE`" in missing["error"]["message"]
     for bad in ("../x", "a/b", "", ".."):
         escaped = runtime.handle({"id": 2, "tool": "top_followers", "args": {"account_id": bad}})
         assert escaped["error"]["type"] == "InvalidInput"
@@ -113,7 +111,12 @@ def test_a_snapshot_is_loaded_once_and_a_newer_one_replaces_it(tmp_path: Path):
     assert runtime.loads == 2
     assert [f["id"] for f in fresh["followers"]] == ["newer", "new"]
     assert fresh["evidence"]["snapshot"] != first["evidence"]["snapshot"]
-    assert runtime.connection.execute("SELECT count(*) FROM duckdb_tables()").fetchone() == (1,)
+    # The old snapshot's table and everything derived from it are gone; only the newest source's remain.
+    tables = [
+        row[0] for row in runtime.connection.execute("SELECT table_name FROM duckdb_tables()").fetchall()
+    ]
+    assert "followers_2" in tables
+    assert all(name == "followers_2" or name.startswith("followers_2__") for name in tables), tables
 
 
 def test_a_tool_that_raises_becomes_tool_failed_and_the_runtime_keeps_serving(

@@ -6,7 +6,16 @@ so adding an analysis is one `AnalyticsTool` in its module's `TOOLS`, and one mo
 
 from __future__ import annotations
 
-from followlytics.analytics import ranking
+from followlytics.analytics import changes, competitors, geo, growth, ideas, posting_times, ranking, themes
 from followlytics.analytics.workspace import AnalyticsTool
 
-CATALOG: tuple[AnalyticsTool, ...] = (*ranking.TOOLS,)
+CATALOG: tuple[AnalyticsTool, ...] = (
+    *ranking.TOOLS,
+    *growth.TOOLS,
+    *changes.TOOLS,
+    *posting_times.TOOLS,
+    *competitors.TOOLS,
+    *themes.TOOLS,
+    *geo.TOOLS,
+    *ideas.TOOLS,
+)

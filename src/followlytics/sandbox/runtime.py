@@ -87,7 +87,9 @@ class Runtime:
         if snapshot_id is None:
             snapshot = latest_snapshot(account_dir(self.root, account_id), dataset)
             if snapshot is None:
-                raise missing(dataset, self._handle_of(account_id))
+                entry = self._entry(account_id)
+                handle = entry.handle if entry else None
+                raise missing(dataset, handle, competitor=entry is not None and entry.kind == "competitor")
         else:
             found = [s for s in self.snapshots(account_id, dataset) if s.id == snapshot_id]
             if not found:
@@ -105,7 +107,8 @@ class Runtime:
         )
         if loaded is not None:
             self._drop(loaded.table)
-        source = Source(table, dataset, account_id, self._handle_of(account_id), snapshot)
+        entry = self._entry(account_id)
+        source = Source(table, dataset, account_id, entry.handle if entry else None, snapshot)
         self._loaded[key] = source
         return source
 
@@ -139,8 +142,8 @@ class Runtime:
             self._con.execute(f"DROP TABLE IF EXISTS {derived}")
         self._con.execute(f"DROP TABLE IF EXISTS {table}")
 
-    def _handle_of(self, account_id: str) -> str | None:
-        return next((a.handle for a in self.accounts() if a.id == account_id), None)
+    def _entry(self, account_id: str) -> AccountEntry | None:
+        return next((a for a in self.accounts() if a.id == account_id), None)
 
 
 def _parse_request(request: Any) -> tuple[str, dict[str, Any]]:
