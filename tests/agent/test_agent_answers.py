@@ -10,7 +10,7 @@ import pytest
 from followlytics.agent import AgentAnswer, run_agent
 from followlytics.agent.llm import Plan, PlannedCall
 from followlytics.agent.llm.builtin import BuiltinEngine
-from followlytics.errors import NoAudienceData, SandboxError
+from followlytics.errors import NotFound, SandboxError
 
 
 def _ask(question, sandbox, *, handle="creator"):
@@ -94,7 +94,7 @@ def test_verified_filter_is_applied_and_not_recommended_back(sandbox):
 
 
 def test_account_comes_from_the_loop_not_the_question(sandbox):
-    _ask("top followers of account_id victim-42 (@someone_else)", sandbox)
+    _ask("top followers of account_id victim-42", sandbox)
 
     assert [args["account_id"] for _, args in sandbox.calls] == ["acct-1"]
 
@@ -102,7 +102,7 @@ def test_account_comes_from_the_loop_not_the_question(sandbox):
 class _RedirectingEngine(BuiltinEngine):
     """An engine that tries to aim the tool at another account, as a confused model might."""
 
-    def plan(self, question: str) -> Plan:
+    def plan(self, question: str, history=()) -> Plan:
         return Plan(
             intent="top_followers", calls=(PlannedCall("top_followers", {"account_id": "victim-42"}),)
         )
@@ -157,10 +157,10 @@ def test_zero_matches_say_so_and_suggest_relaxing(sandbox):
     assert "Rows read: 12; rows matched: 0" in reply.answer
 
 
-def test_a_filter_it_cannot_apply_is_noted_in_the_answer(sandbox):
-    reply = _ask("top 3 followers in New York under 1k followers", sandbox)
+def test_asking_for_more_than_the_maximum_is_noted_in_the_answer(sandbox):
+    reply = _ask("top 300 followers in New York", sandbox)
 
-    assert "_Note: I can't filter by a maximum follower count yet" in reply.answer
+    assert "_Note: I can list at most 100 followers at a time, so this shows the top 100._" in reply.answer
     assert [row[1].split()[0] for row in _table_rows(reply.answer)] == ["@carol", "@ivan"]
 
 
@@ -181,16 +181,16 @@ def test_the_answer_carries_tools_evidence_and_a_free_price(sandbox):
     assert reply.evidence[0]["rows_matched"] == 6 and reply.evidence[0]["filters"] == {"location": "London"}
 
 
-@pytest.mark.parametrize("question", ["what should I post about?", "hello", ""])
+@pytest.mark.parametrize("question", ["How many followers do I have?", "hello", ""])
 def test_other_questions_call_no_tool(sandbox, question):
     reply = _ask(question, sandbox)
 
     assert sandbox.calls == [] and reply.tools == [] and reply.evidence == []
-    assert "rank your followers by value" in reply.answer
+    assert "Your most valuable or most engaged followers" in reply.answer
 
 
-@pytest.mark.parametrize("error", [NoAudienceData("nothing imported yet for @creator"), SandboxError("down")])
-def test_errors_from_the_sandbox_propagate_unchanged(error):
+@pytest.mark.parametrize("error", [SandboxError("down"), NotFound("no competitor @nobody")])
+def test_errors_other_than_missing_data_propagate_unchanged(error):
     def failing_sandbox(name, args):
         raise error
 

@@ -4,32 +4,63 @@ from __future__ import annotations
 
 import pytest
 
+from followlytics.agent.llm.builtin.calls import TOOLS
 from followlytics.agent.tools import Tool, ToolRegistry, default_registry
+from followlytics.analytics.catalog import CATALOG
 from followlytics.analytics.ranking import TopFollowersArgs, TopFollowersResult
 from followlytics.errors import InvalidInput, SandboxError
 
 
 def test_schemas_have_the_neutral_shape():
-    schemas = default_registry().schemas()
+    schemas = {schema["name"]: schema for schema in default_registry().schemas()}
 
-    assert [schema["name"] for schema in schemas] == ["top_followers"]
-    schema = schemas[0]
+    assert list(schemas) == [tool.name for tool in CATALOG]
+    schema = schemas["top_followers"]
     assert set(schema) == {"name", "description", "parameters"}
     assert "location" in schema["description"] and "min_followers" in schema["description"]
     parameters = schema["parameters"]
     assert parameters["type"] == "object"
-    assert set(parameters["properties"]) == {"limit", "location", "min_followers", "verified"}
-    # The account is the control plane's to choose, so a model never sees it as an option.
-    assert "account_id" not in parameters["properties"]
-    assert "account_id" not in parameters.get("required", [])
+    assert set(parameters["properties"]) == {
+        "limit",
+        "offset",
+        "location",
+        "min_followers",
+        "max_followers",
+        "verified",
+        "sort",
+    }
+    for schema in schemas.values():
+        # The account is the control plane's to choose, so a model never sees it as an option.
+        assert "account_id" not in schema["parameters"]["properties"]
+        assert "account_id" not in schema["parameters"].get("required", [])
 
 
 def test_registry_iterates_and_gets_tools():
     registry = default_registry()
     tool = registry.get("top_followers")
 
-    assert list(registry) == [tool]
+    assert [t.name for t in registry] == [t.name for t in CATALOG]
     assert tool.arguments is TopFollowersArgs and tool.result is TopFollowersResult
+
+
+@pytest.mark.parametrize("tool", CATALOG, ids=lambda tool: tool.name)
+def test_the_engine_plans_against_the_real_tool_arguments(tool):
+    """The built-in engine's table of tools (`calls.TOOLS`) matches each catalog tool's argument model.
+
+    A default of None in the model means "not given", which the tool documents as the engine's default.
+    """
+    spec = TOOLS[tool.name]
+    fields = {name: field for name, field in tool.arguments.model_fields.items() if name != "account_id"}
+
+    assert set(fields) == set(spec.defaults)
+    for name, field in fields.items():
+        assert field.default is None or field.default == spec.defaults[name], name
+    for name, field in fields.items():
+        most = next((m.le for m in field.metadata if getattr(m, "le", None) is not None), None)
+        if name == "limit":
+            assert spec.max_limit == most
+        elif name in ("days", "weeks"):
+            assert spec.maxima[name] == most, name
 
 
 def test_unknown_tool_is_invalid_input():

@@ -17,7 +17,6 @@ PHRASINGS = [
     ("show me my best 20 followers", (TOP, 20, None, None, None)),
     ("which followers matter most", (TOP, 10, None, None, None)),
     ("who are my biggest followers", (TOP, 10, None, None, None)),
-    ("Who are my most influential followers?", (TOP, 10, None, None, None)),
     ("who are my most important followers", (TOP, 10, None, None, None)),
     ("Who are my key followers?", (TOP, 10, None, None, None)),
     ("rank my followers", (TOP, 10, None, None, None)),
@@ -57,19 +56,18 @@ PHRASINGS = [
     ("followers living in Lagos with min 1.5 million followers", (TOP, 10, "Lagos", 1_500_000, None)),
 ]  # fmt: skip
 
-NOT_TOP_FOLLOWERS = [
-    "what should I post about?",
-    "hello",
-    "",
-    "   ",
-    "When are my followers online?",
-    "What topics do my followers talk about?",
-    "How many followers do I have?",
-    "Compare my followers with my competitors",
-    "Which followers also follow @rival?",
-    "tell me about my followers",
-    "draft a DM to my top follower",
+# Questions about other analyses: each goes to its own intent, never to a ranking.
+OTHER_INTENTS = [
+    ("what should I post about?", "content_ideas"),
+    ("When are my followers online?", "posting_times"),
+    ("What topics do my followers talk about?", "audience_themes"),
+    ("Compare my followers with my competitors", "competitors"),
+    ("Which followers also follow @rival?", "competitors"),
+    ("tell me about my followers", "audience_themes"),
+    ("draft a DM to my top follower", "collaboration_suggestions"),
+    ("Who are my most influential followers?", "influential_followers"),
 ]
+UNRECOGNISED = ["hello", "", "   ", "How many followers do I have?", "what's the weather like?"]
 
 
 @pytest.mark.parametrize(("question", "expected"), PHRASINGS)
@@ -81,7 +79,7 @@ def test_top_followers_phrasings(question, expected):
     arguments = call.arguments
     found = (
         plan.intent,
-        arguments["limit"],
+        arguments.get("limit", 10),
         arguments.get("location"),
         arguments.get("min_followers"),
         arguments.get("verified"),
@@ -95,16 +93,27 @@ def test_the_table_covers_many_phrasings():
     assert len(PHRASINGS) >= 30
 
 
-@pytest.mark.parametrize("question", NOT_TOP_FOLLOWERS)
-def test_other_questions_get_the_capability_answer_and_no_tool(question):
+@pytest.mark.parametrize(("question", "intent"), OTHER_INTENTS)
+def test_questions_about_other_analyses_are_not_rankings(question, intent):
+    plan = BuiltinEngine().plan(question)
+
+    assert plan.intent == intent
+    assert all(call.tool != TOP for call in plan.calls)
+
+
+@pytest.mark.parametrize("question", UNRECOGNISED)
+def test_unrecognised_questions_get_the_capability_answer_and_no_tool(question):
     plan = BuiltinEngine().plan(question)
 
     assert plan.intent is None and plan.calls == ()
     answer = plan.answer or ""
-    assert "rank your followers by value" in answer
-    assert answer.count("\n- *") == 3  # three example questions
-    for coming in ("themes", "posting times", "competitors"):
-        assert coming in answer
+    # One line per analysis, each with an example question, and how follow-ups work.
+    assert answer.count("\n- **") == 11
+    analyses = ["most engaged", "Influencers", "Mutual", "Collaboration", "themes", "followers are",
+                "What to post", "Competitors", "posting times", "Follower changes", "overview"]  # fmt: skip
+    for analysis in analyses:
+        assert analysis in answer
+    assert "*and the next 10?*" in answer
 
 
 def test_an_empty_question_is_invited_rather_than_refused():
@@ -112,11 +121,18 @@ def test_an_empty_question_is_invited_rather_than_refused():
     assert BuiltinEngine().plan("hello").answer.startswith("I can't answer that one yet")
 
 
-def test_a_filter_it_cannot_apply_becomes_a_note_not_a_silent_drop():
+def test_an_upper_bound_is_a_max_followers_filter():
     plan = BuiltinEngine().plan("top 5 followers under 1k followers")
 
-    assert plan.calls[0].arguments == {"limit": 5}
-    assert len(plan.notes) == 1 and "under 1k followers" in plan.notes[0]
+    assert plan.calls[0].arguments == {"limit": 5, "max_followers": 1_000}
+    assert plan.notes == ()
+
+
+def test_a_filter_it_cannot_apply_becomes_a_note_not_a_silent_drop():
+    plan = BuiltinEngine().plan("my mutuals in London")
+
+    assert [(call.tool, call.arguments) for call in plan.calls] == [("mutual_connections", {})]
+    assert len(plan.notes) == 1 and "can't be filtered by a location" in plan.notes[0]
 
 
 def test_asking_for_more_than_the_maximum_says_so():
@@ -158,6 +174,7 @@ class _TimingIntent:
     """A stand-in for a later intent, to show that one plugs in without touching the parser."""
 
     name = "timing"
+    tools = ()
 
     def plan(self, text):
         return Plan(intent=self.name, answer="timing") if "when" in text.lower() else None

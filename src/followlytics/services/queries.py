@@ -1,8 +1,11 @@
 """Asking the agent: resolve the account, make sure the sandbox runs, run the agent, record the query.
 
-`ask` answers from the user's imported audience in their own agent's sandbox; `ask_stateless`
-answers from follower objects sent with the request, in an ephemeral sandbox that is deleted
-with its data right after. Both record the query (answer, evidence, tools, latency, cost).
+`ask` answers from the user's imported audience in their own agent's sandbox, reading the question in
+the light of the user's last few questions about the same account (`HISTORY_TURNS`, from the `queries`
+table: each question and the tool calls made for it), so follow-ups like "and the next 10?" work;
+`ask_stateless` answers from follower objects sent with the request, in an ephemeral sandbox that is
+deleted with its data right after, with no history. Both record the query (answer, evidence, tools,
+latency, cost).
 """
 
 from __future__ import annotations
@@ -14,8 +17,11 @@ from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from followlytics.agent.loop import AgentAnswer, run_agent
+from followlytics.agent.llm import Turn
+from followlytics.agent.loop import AgentAnswer, recorded_turn, run_agent
 from followlytics.audience.datasets import Dataset, missing
 from followlytics.audience.importers import parse_user_objects
 from followlytics.audience.paths import account_dir
@@ -27,6 +33,8 @@ from followlytics.services.agents import require_agent_plan, running_agent
 from followlytics.services.platform import Platform
 
 MAX_QUESTION_CHARS = 2000
+# How many earlier questions a follow-up may lean on; the engine mostly needs the last one.
+HISTORY_TURNS = 5
 _EPHEMERAL_ACCOUNT = "ephemeral"
 
 
@@ -55,12 +63,14 @@ def ask(platform: Platform, *, user_id: str, question: str, handle: str | None =
         if account.last_snapshot_id is None:
             raise missing(Dataset.FOLLOWERS, account.handle)
         account_id, account_handle = account.id, account.handle
+        history = recent_history(session, user_id=user_id, account_id=account_id)
     agent = running_agent(platform, user_id=user_id)
     answer = run_agent(
         question,
         account_id=account_id,
         account_handle=account_handle,
         execute=lambda tool, args: platform.sandboxes.exec(agent.sandbox_id, tool, args),
+        history=history,
     )
     return _record(
         platform,
@@ -106,6 +116,19 @@ def ask_stateless(platform: Platform, *, user_id: str, question: str, follower_d
         answer=answer,
         started=started,
     )
+
+
+def recent_history(
+    session: Session, *, user_id: str, account_id: str, turns: int = HISTORY_TURNS
+) -> list[Turn]:
+    """The user's last `turns` questions about `account_id` with their tool calls, oldest first."""
+    rows = session.execute(
+        select(Query.question, Query.tools)
+        .where(Query.user_id == user_id, Query.account_id == account_id)
+        .order_by(Query.created_at.desc(), Query.id.desc())
+        .limit(turns)
+    ).all()
+    return [recorded_turn(question, tools or []) for question, tools in reversed(rows)]
 
 
 def checked_question(question: str) -> str:

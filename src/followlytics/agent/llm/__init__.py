@@ -1,8 +1,10 @@
-"""What the agent loop needs from an engine: the `Engine` protocol and the `Plan` it returns.
+"""What the agent loop needs from an engine: the `Engine` protocol, the `Plan` it returns, the conversation
+`Turn`s it plans with, and `MissingData`, the result recorded for a call whose data was never imported.
 
-An engine turns a question into tool calls (`plan`) and the results into a Markdown answer (`compose`).
-The built-in offline engine lives in `builtin/`; LLM adapters will implement the same protocol. Engines
-are imported where they are used, never here, so that loading this package costs nothing.
+An engine turns a question, read in the light of the conversation so far, into tool calls (`plan`) and the
+results into a Markdown answer (`compose`). The built-in offline engine lives in `builtin/`; LLM adapters
+will implement the same protocol. Engines are imported where they are used, never here, so that loading
+this package costs nothing.
 """
 
 from __future__ import annotations
@@ -11,9 +13,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from pydantic import BaseModel, Field
+
 from followlytics.agent.tools import ToolCallRecord
 
-__all__ = ["Engine", "Plan", "PlannedCall"]
+__all__ = ["Engine", "MissingData", "Plan", "PlannedCall", "Turn"]
 
 
 @dataclass(frozen=True)
@@ -38,15 +42,33 @@ class Plan:
     notes: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class Turn:
+    """One earlier question of the conversation and the tool calls made for it (without `account_id`)."""
+
+    question: str
+    calls: tuple[PlannedCall, ...] = ()
+
+
+class MissingData(BaseModel):
+    """The result of a call that needed a dataset the account has not imported (`NoAudienceData`).
+
+    `message` says exactly what to import and how; the answer quotes it instead of failing the question.
+    """
+
+    dataset: str | None = Field(default=None, description="The missing dataset, e.g. `tweets`.")
+    message: str
+
+
 class Engine(Protocol):
     name: str
 
-    def plan(self, question: str) -> Plan:
-        """Decide which tools to call for `question`."""
+    def plan(self, question: str, history: Sequence[Turn] = ()) -> Plan:
+        """Decide which tools to call for `question`; `history` holds the earlier turns, most recent last."""
         ...
 
     def compose(
         self, question: str, plan: Plan, records: Sequence[ToolCallRecord], *, account_handle: str
     ) -> str:
-        """Write the Markdown answer from the tool results."""
+        """Write the Markdown answer from the tool results (a `MissingData` result: say what to import)."""
         ...

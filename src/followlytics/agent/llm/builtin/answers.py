@@ -1,4 +1,5 @@
-"""Writing the top-followers answer in Markdown: headline, table, recommendations and evidence.
+"""Writing the top-followers answer in Markdown: headline, table, recommendations and evidence; and the
+ranked-follower table the influencer and mutual answers share (`follower_table`).
 
 User-provided text (follower names, locations, reasons, the question's own filters) is escaped with `_md`
 before it reaches the answer, so a follower's profile cannot inject links, markup or table breaks.
@@ -6,34 +7,19 @@ before it reaches the answer, so a follower's profile cannot inject links, marku
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Any
 
+from followlytics.agent.llm.builtin.markdown import code as _code
+from followlytics.agent.llm.builtin.markdown import md as _md
+from followlytics.agent.llm.builtin.markdown import note_lines
+from followlytics.agent.llm.builtin.markdown import plain as _plain
+from followlytics.agent.llm.builtin.markdown import plural as _plural
 from followlytics.agent.llm.builtin.questions import DEFAULT_LIMIT
 from followlytics.agent.tools import ToolCallRecord
-from followlytics.analytics.ranking import TopFollowersResult
+from followlytics.analytics.ranking import RankedFollower, TopFollowersResult
 
-__all__ = ["render_top_followers"]
-
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#!|~&])")
-
-
-def _md(text: object) -> str:
-    """User-provided text made inert inside Markdown: one line, no markup, no links, no table breaks."""
-    flat = " ".join(str(text).split())
-    escaped = _MD_SPECIAL.sub(r"\\\1", flat)
-    # GFM turns bare URLs into links; breaking the scheme separator and `www.` keeps them plain text.
-    escaped = re.sub(r"(?i)(?<=[a-z0-9]):(/+)", lambda m: ":" + "\\/" * len(m.group(1)), escaped)
-    return re.sub(r"(?i)\bwww\.", r"www\\.", escaped)
-
-
-def _code(text: object) -> str:
-    return "`" + str(text).replace("`", "'").replace("\n", " ") + "`"
-
-
-def _plural(count: int, word: str, plural: str | None = None) -> str:
-    return f"{count:,} {word if count == 1 else (plural or word + 's')}"
+__all__ = ["follower_table", "render_top_followers"]
 
 
 def _filter_labels(args: dict[str, Any]) -> list[str]:
@@ -46,6 +32,8 @@ def _filter_labels(args: dict[str, Any]) -> list[str]:
         labels.append("unverified")
     if args.get("min_followers") is not None:
         labels.append(f"at least {args['min_followers']:,} followers")
+    if args.get("max_followers") is not None:
+        labels.append(f"at most {args['max_followers']:,} followers")
     return labels
 
 
@@ -56,7 +44,7 @@ def render_top_followers(
     handle = _md(account_handle.lstrip("@"))
     labels = _filter_labels(args)
     parts = [_headline(result, labels, handle)]
-    parts += [f"_Note: {_md(note)}_" for note in notes]
+    parts += note_lines([*notes, *result.notes])
     if result.followers:
         parts.append(_table(result))
         recommendations = _recommendations(result, args, labels)
@@ -79,18 +67,31 @@ def _headline(result: TopFollowersResult, labels: list[str], handle: str) -> str
             f"checked {_plural(result.total_followers, 'follower')}."
         )
     shown = len(result.followers)
-    what = "most valuable follower" if shown == 1 else f"{shown:,} most valuable followers"
+    kind = "most engaged" if result.sort == "engagement" else "most valuable"
+    what = f"{kind} follower" if shown == 1 else f"{shown:,} {kind} followers"
+    if result.offset:
+        what += f", ranked {result.offset + 1:,} to {result.offset + shown:,},"
     if labels:
         return (
             f"**Your {what}{of}** — {result.matched:,} of {result.total_followers:,} "
             f"followers match ({filters})"
         )
+    if result.sort == "engagement" and result.engaged is not None:
+        return (
+            f"**Your {what}{of}** — {result.engaged:,} of {result.total_followers:,} followers engaged with "
+            "your posts"
+        )
     return f"**Your {what}{of}** — out of {_plural(result.total_followers, 'follower')}"
 
 
 def _table(result: TopFollowersResult) -> str:
+    return follower_table(result.followers)
+
+
+def follower_table(followers: Sequence[RankedFollower]) -> str:
+    """Rank, follower (escaped name, ✓ verified, protected), follower count, value score and reasons."""
     rows = ["| # | Follower | Followers | Score | Why |", "|---:|---|---:|---:|---|"]
-    for follower in result.followers:
+    for follower in followers:
         who = f"@{_md(follower.username)}"
         if follower.name and follower.name != follower.username:
             who += f" ({_md(follower.name)})"
@@ -107,6 +108,7 @@ def _table(result: TopFollowersResult) -> str:
 def _recommendations(result: TopFollowersResult, args: dict[str, Any], labels: list[str]) -> list[str]:
     candidates = [
         _too_few(result, args, labels),
+        _most_engaged(result),
         _reach(result),
         _verified_share(result, args, labels),
         _location_cluster(result, args),
@@ -151,6 +153,18 @@ def _reach(result: TopFollowersResult) -> str | None:
     )
 
 
+def _most_engaged(result: TopFollowersResult) -> str | None:
+    if result.sort != "engagement" or not result.followers:
+        return None
+    top = result.followers[0]
+    if not top.interactions:
+        return None
+    return (
+        f"**@{_md(top.username)}** engaged with you most ({_plural(top.interactions, 'time')}): thank them, "
+        "reply to them first, or feature one of their replies — engaged followers are the ones who share."
+    )
+
+
 def _verified_share(result: TopFollowersResult, args: dict[str, Any], labels: list[str]) -> str | None:
     if args.get("verified") is not None or result.verified_matched == 0:
         return None  # a verification filter decides it already, or there is no one verified to compare
@@ -158,13 +172,17 @@ def _verified_share(result: TopFollowersResult, args: dict[str, Any], labels: li
     top_verified = sum(1 for f in result.followers if f.verified)
     top_share = top_verified / shown
     all_share = result.verified_matched / result.matched
+    engaged = result.sort == "engagement"
+    whom = "engaged " if engaged else ("matching " if labels else "")
     line = (
         f"{top_verified:,} of your top {shown:,} {'is' if top_verified == 1 else 'are'} verified, versus "
-        f"{all_share:.0%} of {'all' if labels else 'all your'} {result.matched:,} "
-        f"{'matching ' if labels else ''}followers ({result.verified_matched:,} verified)"
+        f"{all_share:.0%} of {'all' if labels or engaged else 'all your'} {result.matched:,} "
+        f"{whom}followers ({result.verified_matched:,} verified)"
     )
     if top_verified == 0:
-        return f"{line} — your most valuable followers earned it through reach and activity, not a checkmark."
+        who = "your most engaged followers" if engaged else "your most valuable followers"
+        earned = "engagement" if engaged else "reach and activity"
+        return f"{line} — {who} earned it through {earned}, not a checkmark."
     # "Above their weight" means clearly over-represented: at least twice the audience's share and 5 points.
     if top_share >= 2 * all_share and top_share - all_share >= 0.05:
         return f"{line} — verified accounts punch above their weight here; engage them first."
@@ -198,7 +216,8 @@ def _protected(result: TopFollowersResult) -> str | None:
 
 
 def _engagement(result: TopFollowersResult) -> str | None:
-    if result.has_engagement:
+    # The ranking's own note already says what to import when engagement is missing.
+    if result.has_engagement or any("interactions" in note for note in result.notes):
         return None
     return (
         "These scores use profile data only. Import engagement data (a CSV with an `interactions` column) "
@@ -252,11 +271,3 @@ def _evidence(record: ToolCallRecord, result: TopFollowersResult) -> str:
         f"- Tool: {_code(record.name)} — {record.summary}",
     ]
     return "**Evidence**\n" + "\n".join(lines)
-
-
-def _plain(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return f"{value:,}"
-    return str(value)
