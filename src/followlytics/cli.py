@@ -85,27 +85,47 @@ def users_create(
 def import_(
     user: Annotated[str, typer.Argument(help="User id or email.")],
     files: Annotated[list[Path], typer.Argument(help="X API v2 pages (.json), JSONL or CSV files.")],
-    account: Annotated[str | None, typer.Option(help="X handle these followers belong to.")] = None,
+    account: Annotated[str | None, typer.Option(help="X handle this data belongs to.")] = None,
     competitor: Annotated[bool, typer.Option("--competitor", help="The account is a competitor's.")] = False,
+    kind: Annotated[
+        str,
+        typer.Option(
+            help="What the files hold: followers, following, tweets, interactions or follower-tweets."
+        ),
+    ] = "followers",
     as_json: JsonFlag = False,
 ) -> None:
-    """Import follower files as one new snapshot (all-or-nothing)."""
-    from followlytics.services.imports import import_files
+    """Import files as one new snapshot of an account's followers (or --kind) (all-or-nothing)."""
+    from followlytics.services.imports import dataset_for_kind, import_files
 
     with _platform() as platform, err.status(f"validating and importing {len(files)} file(s)…"):
         result = import_files(
-            platform, user_id=_user_id(platform, user), paths=files, handle=account, competitor=competitor
+            platform,
+            user_id=_user_id(platform, user),
+            paths=files,
+            handle=account,
+            competitor=competitor,
+            dataset=dataset_for_kind(kind),
         )
     if as_json:
         _print_json(asdict(result))
         return
     out.print(
-        f"imported {result.rows:,} followers of @{result.account} ({result.kind}) "
+        f"imported {result.rows:,} {_IMPORTED_ROWS[result.dataset]} of @{result.account} ({result.kind}) "
         f"from {result.records_read:,} records ({result.duplicates:,} duplicates); "
         f"snapshot {result.snapshot_id}"
     )
     for warning in result.warnings:
         err.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
+
+
+_IMPORTED_ROWS = {
+    "followers": "followers",
+    "following": "followed accounts",
+    "tweets": "posts",
+    "interactions": "interactions",
+    "follower_tweets": "followers' posts",
+}
 
 
 @app.command()
@@ -119,19 +139,46 @@ def synth(
             help="Also write <out>.competitor.jsonl sharing this fraction of followers.", min=0, max=1
         ),
     ] = None,
+    activity: Annotated[
+        bool,
+        typer.Option(
+            "--activity",
+            help="Also write an older snapshot, following, posts, interactions and followers' posts "
+            "beside it (and the competitor's posts), with planted signals; see docs/cli.md.",
+        ),
+    ] = False,
     as_json: JsonFlag = False,
 ) -> None:
-    """Write a synthetic audience of X API v2 user objects."""
+    """Write a synthetic audience of X API v2 user objects (and, with --activity, its activity)."""
     from followlytics.audience.synth import write_jsonl
+    from followlytics.audience.synth_activity import write_activity
 
+    out_file.parent.mkdir(parents=True, exist_ok=True)
     with err.status(f"generating {followers:,} followers…"):
         summary = write_jsonl(out_file, followers, seed=seed, competitor_overlap=competitor_overlap)
+    made = None
+    if activity:
+        with err.status("generating their activity…"):
+            made = write_activity(
+                out_file.parent, out_file, seed=seed, competitor_path=summary.competitor_path
+            )
     if as_json:
-        _print_json(asdict(summary))
-    else:
-        out.print(f"wrote {followers:,} followers to {out_file}")
-        if summary.competitor_path is not None:
-            out.print(f"wrote a competitor audience to {summary.competitor_path}")
+        _print_json({**asdict(summary), **({"activity": asdict(made)} if made else {})})
+        return
+    out.print(f"wrote {followers:,} followers to {out_file}")
+    if summary.competitor_path is not None:
+        out.print(f"wrote a competitor audience to {summary.competitor_path}")
+    if made is not None:
+        out.print(
+            f"wrote a previous snapshot ({made.gained:,} gained, {made.lost:,} lost since), "
+            f"{made.following:,} followed accounts ({made.mutuals:,} mutuals), {made.tweets:,} posts, "
+            f"{made.interactions:,} interactions, {made.follower_tweets:,} followers' posts"
+            + (f", {made.competitor_tweets:,} competitor posts" if made.competitor_tweets_path else "")
+            + f" to {out_file.parent}"
+        )
+        out.print(
+            f"planted: best slots {', '.join(made.best_slots)}; rising terms {', '.join(made.rising_terms)}"
+        )
 
 
 @app.command()
@@ -248,17 +295,53 @@ def demo(
 
 @app.command()
 def bench(
-    name: Annotated[str, typer.Argument(help="synth, import, rank or ask.")],
+    name: Annotated[str, typer.Argument(help="synth, import, rank, ask or analytics.")],
     followers: Annotated[int, typer.Option(help="Audience size.", min=1)] = 1_000_000,
     repeat: Annotated[int, typer.Option(help="Runs to take the median of.", min=1)] = 3,
+    seed: Annotated[int, typer.Option(help="analytics: seed of the synthetic data.")] = 1,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(
+            help="analytics: where generated data is kept and reused (default ~/.cache/followlytics/bench)."
+        ),
+    ] = None,
+    json_output: Annotated[bool, typer.Option("--json", help="analytics: the whole report as JSON.")] = False,
 ) -> None:
     """Run a benchmark and print its JSON (medians of `--repeat` runs)."""
     from followlytics.bench import BENCHMARKS
 
+    if name == "analytics":
+        from followlytics.bench_analytics import bench_analytics
+
+        report = bench_analytics(followers, repeat, seed=seed, data_dir=data_dir)
+        if json_output:
+            _print_json(report)
+        else:
+            _print_analytics_table(report)
+        return
     if name not in BENCHMARKS:
-        err.print(f"[red]error:[/red] unknown benchmark {name!r}; choose from {', '.join(BENCHMARKS)}")
+        choices = ", ".join([*BENCHMARKS, "analytics"])
+        err.print(f"[red]error:[/red] unknown benchmark {name!r}; choose from {choices}")
         raise typer.Exit(1)
     _print_json(BENCHMARKS[name](followers, repeat))
+
+
+def _print_analytics_table(report: dict[str, Any]) -> None:
+    table = Table(title=f"analytics at {report['followers']:,} followers (ms)")
+    for column in ("case", "first", "warm", "pandas", "agree"):
+        table.add_column(column, justify="left" if column == "case" else "right")
+    for case in report["cases"]:
+        if "error" in case:
+            table.add_row(case["case"], "error", case["error"]["message"][:60], "", "")
+            continue
+        pandas = case.get("pandas_median_ms")
+        agree = "" if pandas is None else ("yes" if case["agree"] else "NO")
+        table.add_row(
+            case["case"], f"{case['first_ms']:,}", f"{case['warm_median_ms']:,}",
+            "" if pandas is None else f"{pandas:,}", agree,
+        )  # fmt: skip
+    out.print(table)
+    out.print_json(data={**report["summary"], "runtime_peak_rss_mb": report["runtime_peak_rss_mb"]})
 
 
 def _serve(settings: Settings, *, host: str, port: int) -> None:
