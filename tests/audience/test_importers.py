@@ -387,3 +387,14 @@ def test_request_data_that_is_not_a_list_is_refused_as_a_whole() -> None:
         failure.value.message
         == "followerData: must be a list of user objects, got an object; nothing was imported"
     )
+
+
+def test_duplicates_across_batches_keep_the_last_copy_in_arrival_order():
+    """Rows become Arrow tables every 50,000; a repeated id is still resolved across those batches."""
+    objects = [{"id": str(i), "username": f"u{i}"} for i in range(1, 60_001)]
+    objects[55_000] = {"id": "7", "username": "seven_again"}  # replaces id 55001's slot with a repeat of 7
+    parsed = parse_user_objects(objects)
+    assert parsed.records_read == 60_000 and parsed.duplicates == 1 and parsed.table.num_rows == 59_999
+    ids = parsed.table.column("id").to_pylist()
+    assert "7" not in ids[:50_000] and ids.index("7") == 54_999
+    assert parsed.table.column("username").to_pylist()[54_999] == "seven_again"

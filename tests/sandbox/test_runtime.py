@@ -138,3 +138,13 @@ def test_a_tool_that_raises_becomes_tool_failed_and_the_runtime_keeps_serving(
         "error": {"type": "ToolFailed", "message": "ZeroDivisionError: division by zero"},
     }
     assert second == {"id": 2, "ok": True, "result": {"value": 0.25}}
+
+
+def test_a_result_left_open_by_one_call_does_not_break_the_next(tmp_path: Path):
+    """DuckDB 2 refuses register() while a fetchone() result is open; the runtime closes it after a call."""
+    runtime = Runtime(tmp_path / "u1")
+    runtime.connection.execute("CREATE TABLE t AS SELECT range AS i FROM range(10)")
+    runtime.connection.execute("SELECT i FROM t").fetchone()
+    runtime.handle({"id": 1, "tool": "ping"})
+    runtime.connection.register("v", pa.table({"a": [1, 2]}))
+    assert runtime.connection.execute("SELECT count(*) FROM v").fetchall() == [(2,)]

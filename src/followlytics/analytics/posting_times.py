@@ -257,14 +257,14 @@ def _checked_zone(workspace: Workspace, name: str) -> str:
         "SELECT name FROM pg_timezone_names() WHERE lower(name) = lower($name) ORDER BY name = $name DESC, "
         "name LIMIT 1",
         {"name": name},
-    ).fetchone()
-    if found is None:
+    ).fetchall()
+    if not found:
         raise InvalidInput(
             f"unknown time zone {name!r}; use an IANA name such as 'Europe/Berlin', 'America/New_York' "
             "or 'UTC'",
             field="timezone",
         )
-    return str(found[0])
+    return str(found[0][0])
 
 
 # --- own posts ------------------------------------------------------------------------------------------
@@ -305,7 +305,7 @@ def _posts(workspace: Workspace, tweets: Source, tz: str, weeks: int | None) -> 
     newest, reposts = con.execute(
         f"SELECT max(created_at), count(*) FILTER (WHERE referenced_type = 'retweeted') "
         f"FROM {tweets.table} WHERE created_at IS NOT NULL"
-    ).fetchone()
+    ).fetchall()[0]
     notes: list[str] = []
     if newest is None:
         return None
@@ -315,7 +315,7 @@ def _posts(workspace: Workspace, tweets: Source, tz: str, weeks: int | None) -> 
         "WHERE created_at IS NOT NULL AND coalesce(referenced_type, '') <> 'retweeted' "
         "AND ($start IS NULL OR created_at >= $start)",
         {"start": start},
-    ).fetchone()
+    ).fetchall()[0]
     if in_window == 0:
         return None
     snapshots = workspace.snapshots(tweets.account_id, Dataset.FOLLOWERS)
@@ -404,14 +404,14 @@ def _activity_from_posts(
     con = workspace.connection
     newest = con.execute(
         f"SELECT max(created_at) FROM {source.table} WHERE created_at IS NOT NULL AND author_id IS NOT NULL"
-    ).fetchone()[0]
+    ).fetchall()[0][0]
     if newest is None:
         return None
     start = newest - timedelta(weeks=weeks) if weeks else None
     name = f"quarters_w{weeks}" if weeks else "quarters"
     quarters = workspace.derived(source, name, _FOLLOWER_QUARTERS_SQL, {"start": start})
     sums = workspace.derived(source, f"{name}_sums", _QUARTER_SUMS_SQL.format(quarters=quarters))
-    authors = con.execute(f"SELECT count(DISTINCT author) FROM {quarters}").fetchone()[0]
+    authors = con.execute(f"SELECT count(DISTINCT author) FROM {quarters}").fetchall()[0][0]
     rows = con.execute(
         f"SELECT {_LOCAL_SLOT} AS slot, sum(weight), sum(posts) FROM {sums} GROUP BY slot", {"tz": tz}
     ).fetchall()
@@ -452,7 +452,7 @@ def _activity_from_zones(workspace: Workspace, zones: _Zones, tz: str) -> _Activ
     display_offset = workspace.connection.execute(
         "SELECT (epoch(timezone($tz, $at)) - epoch(timezone('UTC', $at))) / 3600.0",
         {"tz": tz, "at": zones.source.snapshot.created_at},
-    ).fetchone()[0]
+    ).fetchall()[0][0]
     profile = np.array([_WEEKDAY_FACTOR[d] * _ACTIVITY_BY_HOUR[h] for d in range(7) for h in range(24)])
     by_shift: dict[float, int] = {}
     for _, n, offset in zones.counts:

@@ -74,6 +74,10 @@ class Runtime:
             _log.exception("tool call failed")
             message = f"{type(exc).__name__}: {exc}"
             return {"id": request_id, "ok": False, "error": {"type": "ToolFailed", "message": message}}
+        finally:
+            # DuckDB 2 keeps a result read with fetchone() open, and then refuses register() and sql()
+            # on the connection; cancelling it here keeps one tool from breaking the next.
+            self._con.abort()
         return {"id": request_id, "ok": True, "result": result}
 
     # --- the Workspace protocol -------------------------------------------------------------------------
