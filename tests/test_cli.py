@@ -96,7 +96,12 @@ def test_demo_seeds_both_users_prints_working_keys_and_rebuilds_only_its_own_fol
     output = cli("demo", "--data-dir", str(demo_dir), "--followers", "300", "--no-serve").stdout
     keys = re.findall(r"flk_[0-9a-f]{8}_[A-Za-z0-9_-]+", output)
     assert len(set(keys)) == 2
-    assert output.count("curl -s -X POST") == 3
+    examples = re.findall(r"-d '(\{.*?\})'", output)
+    assert output.count("curl -s -X POST") == len(examples) == 5
+    from followlytics.agent.llm.builtin import BuiltinEngine
+
+    # Every question the demo suggests is one the built-in engine understands.
+    assert all(BuiltinEngine().plan(json.loads(body)["question"]).intent for body in examples)
     assert "@pro_creator (own, 300 followers)" in output and "@rival_brand (competitor" in output
     from followlytics.config import Settings
     from followlytics.services.accounts import authenticate

@@ -115,11 +115,12 @@ _PARSERS = {
 
 
 def bench_analytics(
-    followers: int, repeat: int, *, seed: int = 1, data_dir: Path | None = None
+    followers: int, repeat: int, *, seed: int = 1, data_dir: Path | None = None, pandas: bool = True
 ) -> dict[str, Any]:
-    """Time every case, ours and pandas, check they agree, and measure the runtime's peak memory."""
+    """Time every case, ours and (unless `pandas` is False) pandas, check they agree, and measure the
+    runtime's peak memory."""
     data = prepare(followers, seed=seed, data_dir=data_dir or _default_data_dir())
-    pandas_side = _load_pandas_module()
+    pandas_side = _load_pandas_module() if pandas else None
     frames = _frames(data.root) if pandas_side is not None else None
     cases = []
     for name, tool, args in CASES:
@@ -153,7 +154,7 @@ def bench_analytics(
         "rows": _rows(data.root),
         "pandas": "benchmarks/pandas_analytics.py"
         if pandas_side
-        else "not available (needs the repo and pandas)",
+        else "skipped (--no-pandas, or no repo or pandas)",
         "cases": cases,
         "summary": summary,
         "runtime_peak_rss_mb": _runtime_peak_rss_mb(data.root),

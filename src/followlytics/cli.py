@@ -280,9 +280,11 @@ def demo(
     pro, agency = seeded[0].api_key, seeded[1].api_key
     out.print("\nTry:", highlight=False)
     for key, body in (
-        (pro, {"question": "Who are my most valuable followers?"}),
-        (pro, {"question": "verified followers with over 10k followers"}),
-        (agency, {"question": "top 5 followers in London", "account": "rival_brand"}),
+        (pro, {"question": "Who are my most engaged followers?"}),
+        (pro, {"question": "What should I post about?"}),
+        (pro, {"question": "When should I post?"}),
+        (agency, {"question": "What is @rival_brand doing better?"}),
+        (agency, {"question": "Who should I collaborate with?"}),
     ):
         example = (
             f"curl -s -X POST {base}/api/agents/query -H 'Authorization: Bearer {key}' "
@@ -306,6 +308,7 @@ def bench(
         ),
     ] = None,
     json_output: Annotated[bool, typer.Option("--json", help="analytics: the whole report as JSON.")] = False,
+    pandas: Annotated[bool, typer.Option(help="analytics: also run and compare the pandas versions.")] = True,
 ) -> None:
     """Run a benchmark and print its JSON (medians of `--repeat` runs)."""
     from followlytics.bench import BENCHMARKS
@@ -313,7 +316,7 @@ def bench(
     if name == "analytics":
         from followlytics.bench_analytics import bench_analytics
 
-        report = bench_analytics(followers, repeat, seed=seed, data_dir=data_dir)
+        report = bench_analytics(followers, repeat, seed=seed, data_dir=data_dir, pandas=pandas)
         if json_output:
             _print_json(report)
         else:
