@@ -194,3 +194,18 @@ def test_an_audience_without_locations_says_so(tmp_path: Path):
     result = _locations(_runtime(tmp_path, [("1", None), ("2", "")]))
     assert (result.with_location, result.placed, result.cities) == (0, 0, [])
     assert result.notes == ["None of these followers has a location in their profile."]
+
+
+def test_cities_with_one_name_in_two_regions_are_counted_apart(tmp_path: Path):
+    """Portland, Oregon and Portland, Maine are two places, each with its own count."""
+    from followlytics.analytics.geo import AudienceLocationsArgs, run_audience_locations
+
+    rows = [{"id": str(i), "username": f"u{i}", "location": "Portland, Oregon"} for i in range(2)]
+    rows += [{"id": str(i), "username": f"u{i}", "location": "Portland, Maine"} for i in range(2, 5)]
+    root = tmp_path / "u1"
+    write_manifest(root, [AccountEntry("acc_me", "me", "own")])
+    table = pa.Table.from_pylist(rows, schema=Dataset.FOLLOWERS.schema)
+    write_snapshot(account_dir(root, "acc_me"), table, sources=["t"], dataset=Dataset.FOLLOWERS)
+    result = run_audience_locations(Runtime(root), AudienceLocationsArgs(account_id="acc_me"))
+    portlands = sorted((c.region, c.count) for c in result.cities if c.city == "Portland")
+    assert portlands == [("Maine", 3), ("Oregon", 2)]

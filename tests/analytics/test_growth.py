@@ -100,7 +100,7 @@ def test_influential_threshold_filters_and_paging(tmp_path: Path):
     page = _influential(rt, limit=1, offset=2)
     assert [(f.rank, f.id) for f in page.followers] == [(3, "ten_v")] and page.matched == 4
     everyone = _influential(rt, min_followers=0)
-    assert everyone.matched == 6 and everyone.combined_reach == 2_079_999  # unknown counts add nothing
+    assert everyone.matched == 5 and everyone.combined_reach == 2_079_999  # an unknown count passes no threshold
     nobody = _influential(rt, min_followers=5_000_000)
     assert nobody.followers == [] and nobody.share_of_audience == 0 and "5,000,000" in nobody.notes[0]
 
@@ -296,3 +296,18 @@ def test_collaboration_over_the_wire(tmp_path: Path):
         {"id": 6, "tool": "collaboration_suggestions", "args": {"account_id": "acc_me", "limit": 0}}
     )
     assert refused["ok"] is False and refused["error"]["field"] == "limit"
+
+
+def test_one_bio_with_a_word_and_its_hashtag_does_not_make_an_audience_term(tmp_path: Path):
+    """'solarpunk #solarpunk' in a single bio is that person's interest, not the audience's."""
+    rt = _user(
+        tmp_path,
+        [
+            _row("1", 50_000, description="solarpunk #solarpunk coffee"),
+            _row("2", 100, description="coffee lover"),
+            _row("3", 100, description="coffee every day"),
+        ],
+    )
+    result = _collab(rt)
+    assert "solarpunk" not in result.reference_terms
+    assert "coffee" in result.reference_terms

@@ -487,8 +487,9 @@ def run_audience_locations(workspace: Workspace, args: AudienceLocationsArgs) ->
     limit = {"limit": args.limit}
     cities = con.execute(
         f"""
-        SELECT city, any_value(region), country_code, any_value(country), count(*) AS n FROM {table}
-        WHERE city IS NOT NULL GROUP BY city, country_code ORDER BY n DESC, city, country_code LIMIT $limit
+        SELECT city, region, country_code, any_value(country), count(*) AS n FROM {table}
+        WHERE city IS NOT NULL GROUP BY city, region, country_code
+        ORDER BY n DESC, city, country_code, region LIMIT $limit
         """,
         limit,
     ).fetchall()

@@ -352,7 +352,7 @@ def run_collaboration_suggestions(workspace: Workspace, args: CollaborationArgs)
     con = workspace.connection
     reference, reference_terms = _reference_terms(con, index, args.topic)
     (considered,) = con.execute(
-        f"SELECT count(*) FROM {scored.table} WHERE coalesce(followers_count, 0) >= $min_followers",
+        f"SELECT count(*) FROM {scored.table} WHERE followers_count >= $min_followers",
         {"min_followers": args.min_followers},
     ).fetchall()[0]
     rows, matched = [], 0
@@ -422,7 +422,7 @@ WITH reference AS (
     FROM {vocab} AS v JOIN reference AS r ON v.text = r.term_text
     WHERE v.kind IN ($word, $hashtag)
 ), candidates AS (
-    SELECT rowid AS rid, id FROM {source} WHERE coalesce(followers_count, 0) >= $min_followers
+    SELECT rowid AS rid, id FROM {source} WHERE followers_count >= $min_followers
 ), hits AS (
     SELECT DISTINCT c.id, w.term_text, w.position
     FROM candidates AS c
@@ -497,7 +497,7 @@ def _reference_terms(con: Any, index: terms.TermIndex, topic: str | None) -> tup
         return "topic", words
     rows = con.execute(
         f"SELECT text FROM {index.vocab} WHERE kind IN ($word, $hashtag)"
-        " GROUP BY text HAVING sum(docs) >= $min_docs ORDER BY sum(docs) DESC, text LIMIT $n",
+        " GROUP BY text HAVING max(docs) >= $min_docs ORDER BY sum(docs) DESC, text LIMIT $n",
         {"n": AUDIENCE_TERMS, "min_docs": MIN_TERM_BIOS, "word": text.WORD, "hashtag": text.HASHTAG},
     ).fetchall()
     return "audience", [row[0] for row in rows]

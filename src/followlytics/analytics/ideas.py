@@ -12,8 +12,8 @@ that. For each word, phrase and hashtag:
 
 A term is rising when it is in at least `_MIN_POSTS` (5) recent posts by at least `_MIN_AUTHORS` (3)
 different followers and its growth is at least `_MIN_GROWTH` (1.5). Rising terms are ranked by growth, then
-recent posts, then alphabetically; a word or phrase is left out when it contains, or is contained in, a
-word or phrase ranked above it ("playing pickleball" under "pickleball").
+recent posts, then alphabetically; a term (word, phrase or hashtag) is left out when it contains, or is
+contained in, a term ranked above it ("playing pickleball" and "#pickleball" under "pickleball").
 
 Ideas: first one per rising term (up to `limit`), tied to the segment that is over-represented most among
 the term's recent authors (its share of them at least 1.25x its share of the audience, and at least 3 of

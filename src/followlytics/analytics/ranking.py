@@ -441,7 +441,7 @@ def filter_clause(
     params: dict[str, Any] = {}
     location = (location or "").strip()
     if min_followers is not None:
-        clauses.append("coalesce(followers_count, 0) >= $min_followers")
+        clauses.append("followers_count >= $min_followers")
         params["min_followers"] = min_followers
     if max_followers is not None:
         clauses.append("followers_count <= $max_followers")
