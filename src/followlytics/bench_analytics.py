@@ -16,7 +16,9 @@ memory is read from a real runtime child process (`VmHWM`) that answers every ca
 from __future__ import annotations
 
 import importlib.util
+import multiprocessing
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -74,6 +76,7 @@ class BenchData:
     followers: int
     seed: int
     prepare_s: float | None  # None when reused from an earlier run
+    import_peak_rss_mb: float | None  # the largest import's peak memory, measured when the data was made
 
 
 def prepare(followers: int, *, seed: int, data_dir: Path) -> BenchData:
@@ -81,7 +84,9 @@ def prepare(followers: int, *, seed: int, data_dir: Path) -> BenchData:
     folder = data_dir / f"analytics-{followers}-s{seed}"
     root = folder / "user"
     if (folder / _READY).exists():
-        return BenchData(root, followers, seed, None)
+        recorded = (folder / _READY).read_text().strip()
+        peak = float(recorded) if recorded.replace(".", "", 1).isdigit() else None
+        return BenchData(root, followers, seed, None, peak)
     started = time.perf_counter()
     files = folder / "files"
     files.mkdir(parents=True, exist_ok=True)
@@ -99,12 +104,23 @@ def prepare(followers: int, *, seed: int, data_dir: Path) -> BenchData:
         (RIVAL, Dataset.FOLLOWERS, audience.competitor_path),
         (RIVAL, Dataset.TWEETS, made.competitor_tweets_path),
     ]
+    # Each import runs in its own process, so its peak memory is the import's alone (RUSAGE_CHILDREN).
+    spawn = multiprocessing.get_context("spawn")
     for account, dataset, path in imports:
-        parsed = _PARSERS[dataset]([path])
-        write_snapshot(account_dir(root, account.id), parsed.table, sources=parsed.files, dataset=dataset)
+        child = spawn.Process(target=_import_one, args=(root, account.id, dataset, path))
+        child.start()
+        child.join()
+        if child.exitcode != 0:
+            raise RuntimeError(f"importing {path.name} as {dataset.value} failed (exit {child.exitcode})")
     write_manifest(root, [OWN, RIVAL])
-    (folder / _READY).write_text("ok\n")
-    return BenchData(root, followers, seed, round(time.perf_counter() - started, 1))
+    import_peak = round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)
+    (folder / _READY).write_text(f"{import_peak}\n")
+    return BenchData(root, followers, seed, round(time.perf_counter() - started, 1), import_peak)
+
+
+def _import_one(root: Path, account_id: str, dataset: Dataset, path: Path) -> None:
+    parsed = _PARSERS[dataset]([path])
+    write_snapshot(account_dir(root, account_id), parsed.table, sources=parsed.files, dataset=dataset)
 
 
 _PARSERS = {
@@ -158,6 +174,7 @@ def bench_analytics(
         "seed": seed,
         "data": str(data.root.parent),
         "prepare_s": data.prepare_s,
+        "import_peak_rss_mb": data.import_peak_rss_mb,
         "rows": _rows(data.root),
         "pandas": "benchmarks/pandas_analytics.py"
         if pandas_side

@@ -100,7 +100,9 @@ def test_influential_threshold_filters_and_paging(tmp_path: Path):
     page = _influential(rt, limit=1, offset=2)
     assert [(f.rank, f.id) for f in page.followers] == [(3, "ten_v")] and page.matched == 4
     everyone = _influential(rt, min_followers=0)
-    assert everyone.matched == 5 and everyone.combined_reach == 2_079_999  # an unknown count passes no threshold
+    assert (
+        everyone.matched == 5 and everyone.combined_reach == 2_079_999
+    )  # an unknown count passes no threshold
     nobody = _influential(rt, min_followers=5_000_000)
     assert nobody.followers == [] and nobody.share_of_audience == 0 and "5,000,000" in nobody.notes[0]
 
