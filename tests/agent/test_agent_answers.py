@@ -35,7 +35,7 @@ def test_top_five_in_london(sandbox):
     headline = reply.answer.splitlines()[0]
     assert (
         headline
-        == "**Your 5 most valuable followers of @creator** — 6 of 12 followers match (filters: in London)"
+        == "**The 5 most valuable followers of @creator** — 6 of 12 followers match (filters: in London)"
     )
     rows = _table_rows(reply.answer)
     assert [row[0] for row in rows] == ["1", "2", "3", "4", "5"]
@@ -202,7 +202,7 @@ def test_errors_other_than_missing_data_propagate_unchanged(error):
 
 def test_one_match_reads_in_the_singular(sandbox):
     reply = _ask("top 5 followers in Tokyo", sandbox)
-    assert reply.answer.splitlines()[0].startswith("**Your most valuable follower of @creator** — 1 of 12")
+    assert reply.answer.splitlines()[0].startswith("**The most valuable follower of @creator** — 1 of 12")
     assert "Only 1 follower matches these filters (you asked for 5)" in reply.answer
 
 

@@ -179,7 +179,7 @@ def test_a_missing_dataset_is_reported_and_the_other_calls_still_answer(sandbox)
     )
     reply = _ask("top followers and what changed", execute, engine=_FixedPlan(plan))
 
-    assert reply.answer.startswith("**Your 3 most valuable followers of @me**")
+    assert reply.answer.startswith("**The 3 most valuable followers of @me**")
     data_needed = reply.answer.split("**Data needed**\n", 1)[1]
     # the error's own instructions, with the command kept as code
     assert data_needed.startswith("- `follower_changes`: No followers imported for @me yet. Import X API v2")

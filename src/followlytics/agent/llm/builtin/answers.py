@@ -71,17 +71,19 @@ def _headline(result: TopFollowersResult, labels: list[str], handle: str) -> str
     what = f"{kind} follower" if shown == 1 else f"{shown:,} {kind} followers"
     if result.offset:
         what += f", ranked {result.offset + 1:,} to {result.offset + shown:,},"
+    # "The ... of @rival_brand" reads right for an own account and a competitor alike.
+    title = f"The {what}{of}" if handle else f"Your {what}"
     if labels:
         return (
-            f"**Your {what}{of}** — {result.matched:,} of {result.total_followers:,} "
+            f"**{title}** — {result.matched:,} of {result.total_followers:,} "
             f"followers match ({filters})"
         )
     if result.sort == "engagement" and result.engaged is not None:
         return (
-            f"**Your {what}{of}** — {result.engaged:,} of {result.total_followers:,} followers engaged with "
-            "your posts"
+            f"**{title}** — {result.engaged:,} of {result.total_followers:,} followers engaged with "
+            "the account's posts"
         )
-    return f"**Your {what}{of}** — out of {_plural(result.total_followers, 'follower')}"
+    return f"**{title}** — out of {_plural(result.total_followers, 'follower')}"
 
 
 def _table(result: TopFollowersResult) -> str:
