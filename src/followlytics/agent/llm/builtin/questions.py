@@ -186,7 +186,8 @@ _LOCATION_STOP = (
 )
 _LOCATION = re.compile(
     rf"{_LOCATION_LEAD}(?P<loc>[^?!,;:()\[\]\n]+?)"
-    rf"(?=\s*(?:[?!,;:()\[\]\n]|\.(?:\s|$)|$)|\s+(?:{_LOCATION_STOP})(?!\w))",
+    # A full stop ends the place, except after a short form such as "St. Louis" or "Mt. Vernon".
+    rf"(?=\s*(?:[?!,;:()\[\]\n]|(?<!\bSt)(?<!\bMt)(?<!\bFt)\.(?:\s|$)|$)|\s+(?:{_LOCATION_STOP})(?!\w))",
     _FLAGS,
 )
 # "in terms of", "from my audience", "in the last month": the words after in/from that are not places.
