@@ -93,10 +93,14 @@ def import_(
             help="What the files hold: followers, following, tweets, interactions or follower-tweets."
         ),
     ] = "followers",
+    taken_at: Annotated[
+        str | None,
+        typer.Option(help="When the data was exported (ISO 8601 with a zone, e.g. 2026-10-25T12:00:00Z)."),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Import files as one new snapshot of an account's followers (or --kind) (all-or-nothing)."""
-    from followlytics.services.imports import dataset_for_kind, import_files
+    from followlytics.services.imports import dataset_for_kind, import_files, parse_taken_at
 
     with _platform() as platform, err.status(f"validating and importing {len(files)} file(s)…"):
         result = import_files(
@@ -106,6 +110,7 @@ def import_(
             handle=account,
             competitor=competitor,
             dataset=dataset_for_kind(kind),
+            taken_at=parse_taken_at(taken_at),
         )
     if as_json:
         _print_json(asdict(result))

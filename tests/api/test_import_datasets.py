@@ -285,3 +285,34 @@ def test_importing_datasets_on_postgresql(tmp_path: Path, postgres_url: str) -> 
         ]
     finally:
         platform.close()
+
+
+def test_an_older_export_is_dated_by_taken_at_and_sorts_before_the_current_snapshot(
+    client: TestClient, platform: Platform, make_user
+) -> None:
+    user = make_user()
+    page = [("followers.json", FOLLOWERS_PAGE.read_bytes())]
+    assert _import(client, user, page, account="me").status_code == 201
+    older = _import(client, user, page, account="me", taken_at="2026-10-01T09:30:00Z")
+    assert older.status_code == 201, older.text
+    assert older.json()["snapshot_id"] == "20261001T093000000000Z"
+    ids = _snapshots(platform, user, "me", Dataset.FOLLOWERS)
+    assert ids[0] == "20261001T093000000000Z" and len(ids) == 2  # the back-dated one is not the newest
+    changes = client.post(
+        "/api/agents/query", headers=user.headers, json={"question": "who unfollowed me?"}
+    ).json()
+    assert "2026-10-01" in changes["answer"]
+
+
+def test_a_bad_taken_at_is_refused_naming_the_field_and_writes_nothing(
+    client: TestClient, platform: Platform, make_user
+) -> None:
+    user = make_user()
+    page = [("followers.json", FOLLOWERS_PAGE.read_bytes())]
+    for value in ("next tuesday", "2999-01-01T00:00:00Z", "2026-10-01T09:30:00"):
+        refused = _import(client, user, page, account="me", taken_at=value)
+        assert refused.status_code == 422, value
+        assert refused.json()["error"]["field"] == "taken_at"
+    assert not user_dir(platform.users_dir, user.id).exists() or not any(
+        user_dir(platform.users_dir, user.id).rglob("*.parquet")
+    )

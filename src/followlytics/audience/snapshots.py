@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import tempfile
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pyarrow as pa
@@ -33,16 +33,22 @@ class SnapshotInfo:
 
 
 def write_snapshot(
-    account_root: Path, table: pa.Table, *, sources: list[str], dataset: Dataset = Dataset.FOLLOWERS
+    account_root: Path,
+    table: pa.Table,
+    *,
+    sources: list[str],
+    dataset: Dataset = Dataset.FOLLOWERS,
+    taken_at: datetime | None = None,
 ) -> SnapshotInfo:
-    """Write `table` (in the dataset's schema) as the account's newest snapshot of `dataset`."""
+    """Write `table` (in the dataset's schema) as a snapshot of `dataset`, dated now or `taken_at` (when the
+    data was exported: an older export sorts before the snapshots taken after it)."""
     folder = snapshots_dir(account_root, dataset)
     folder.mkdir(parents=True, exist_ok=True)
     table = table.cast(dataset.schema).replace_schema_metadata({"sources": "\n".join(sources)})
-    created = datetime.now(UTC)
+    created = taken_at.astimezone(UTC) if taken_at is not None else datetime.now(UTC)
     snapshot_id = created.strftime(_ID_FORMAT)
-    while (folder / f"{snapshot_id}{_SUFFIX}").exists():  # two imports in one microsecond
-        created = datetime.now(UTC)
+    while (folder / f"{snapshot_id}{_SUFFIX}").exists():  # two snapshots dated to the same microsecond
+        created += timedelta(microseconds=1)
         snapshot_id = created.strftime(_ID_FORMAT)
     fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=".writing-", suffix=_SUFFIX)
     os.close(fd)

@@ -1,6 +1,6 @@
 """The demo seed: a Pro creator and an Agency user with a competitor, each with a full synthetic history.
 
-Every own account gets two follower snapshots (an older one imported first, then the current one), its
+Every own account gets two follower snapshots (one dated 30 days back and today's), its
 following list, its posts, who engaged with them and its followers' recent posts; the Agency user's
 competitor gets followers and posts. All of it comes from `synth` and `synth_activity`, so the demo shows
 every analysis on data whose answers are known (the planted signals listed in `synth_activity`).
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import tempfile
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from followlytics.audience.datasets import Dataset
@@ -51,8 +52,8 @@ def seed_demo(
         )
         assert agency_activity.competitor_tweets_path is not None
         rival = [
-            (RIVAL_HANDLE, Dataset.FOLLOWERS, agency.competitor_path, True),
-            (RIVAL_HANDLE, Dataset.TWEETS, agency_activity.competitor_tweets_path, True),
+            (RIVAL_HANDLE, Dataset.FOLLOWERS, agency.competitor_path, True, None),
+            (RIVAL_HANDLE, Dataset.TWEETS, agency_activity.competitor_tweets_path, True, None),
         ]
         return [
             _seed_user(platform, PRO_EMAIL, "pro", _own_files(PRO_HANDLE, pro.path, pro_activity)),
@@ -65,32 +66,45 @@ def seed_demo(
         ]
 
 
-def _own_files(handle: str, followers: Path, made: ActivitySummary) -> list[tuple[str, Dataset, Path, bool]]:
-    """An own account's imports in order: the older snapshot first, so the current one is the newest."""
+# The older followers snapshot is dated this long ago, so "who unfollowed me this month?" has a real period.
+_PREVIOUS_AGE = timedelta(days=30)
+
+_Import = tuple[str, Dataset, Path, bool, datetime | None]  # handle, dataset, file, competitor, taken_at
+
+
+def _own_files(handle: str, followers: Path, made: ActivitySummary) -> list[_Import]:
+    """An own account's imports: the older followers snapshot dated 30 days back, then today's data."""
+    previous = (handle, Dataset.FOLLOWERS, made.previous_path, False, datetime.now(UTC) - _PREVIOUS_AGE)
     return [
-        (handle, dataset, path, False)
-        for dataset, path in (
-            (Dataset.FOLLOWERS, made.previous_path),
-            (Dataset.FOLLOWERS, followers),
-            (Dataset.FOLLOWING, made.following_path),
-            (Dataset.TWEETS, made.tweets_path),
-            (Dataset.INTERACTIONS, made.interactions_path),
-            (Dataset.FOLLOWER_TWEETS, made.follower_tweets_path),
-        )
+        previous,
+        *(
+            (handle, dataset, path, False, None)
+            for dataset, path in (
+                (Dataset.FOLLOWERS, followers),
+                (Dataset.FOLLOWING, made.following_path),
+                (Dataset.TWEETS, made.tweets_path),
+                (Dataset.INTERACTIONS, made.interactions_path),
+                (Dataset.FOLLOWER_TWEETS, made.follower_tweets_path),
+            )
+        ),
     ]
 
 
-def _seed_user(
-    platform: Platform, email: str, plan: str, files: list[tuple[str, Dataset, Path, bool]]
-) -> SeededUser:
+def _seed_user(platform: Platform, email: str, plan: str, files: list[_Import]) -> SeededUser:
     with platform.db.session() as session:
         new = create_user(session, email=email, plan=plan)
         user_id = new.user.id
     results = [
         import_files(
-            platform, user_id=user_id, paths=[path], handle=handle, competitor=competitor, dataset=dataset
+            platform,
+            user_id=user_id,
+            paths=[path],
+            handle=handle,
+            competitor=competitor,
+            dataset=dataset,
+            taken_at=taken_at,
         )
-        for handle, dataset, path, competitor in files
+        for handle, dataset, path, competitor, taken_at in files
     ]
     # Each account's current followers snapshot is its last followers import.
     current = {r.account: i for i, r in enumerate(results) if r.dataset == Dataset.FOLLOWERS}

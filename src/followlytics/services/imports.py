@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from followlytics.audience.datasets import Dataset
@@ -18,7 +19,7 @@ from followlytics.audience.importers import ParsedAudience, parse_files
 from followlytics.audience.manifest import AccountEntry, write_manifest
 from followlytics.audience.paths import account_dir, user_dir
 from followlytics.audience.posts import parse_interactions, parse_posts
-from followlytics.audience.snapshots import write_snapshot
+from followlytics.audience.snapshots import latest_snapshot, write_snapshot
 from followlytics.db.models import AccountKind, User
 from followlytics.errors import ImportFailed, InvalidInput
 from followlytics.services.accounts import checked_handle, ensure_account, resolve_account
@@ -76,10 +77,17 @@ def import_files(
     handle: str | None = None,
     competitor: bool = False,
     dataset: Dataset = Dataset.FOLLOWERS,
+    taken_at: datetime | None = None,
 ) -> ImportResult:
+    """Parse and validate `paths` as `dataset`, then store them as one snapshot (all or nothing).
+
+    `taken_at` dates the snapshot when the files are an older export (it must be timezone-aware and not in
+    the future); by default the snapshot is dated now.
+    """
     if not paths:
         raise InvalidInput("give at least one file to import", field="files")
     dataset = Dataset(dataset)
+    _check_taken_at(taken_at)
     _check_target(platform, user_id=user_id, handle=handle, competitor=competitor, dataset=dataset)
     parsed = _PARSERS[dataset](paths, display_names=display_names)  # after the cheap checks: it can be long
     if parsed.table.num_rows == 0:
@@ -87,8 +95,35 @@ def import_files(
             file=", ".join(parsed.files), location=None, field=None, problem=_NOTHING_FOUND[dataset]
         )
     return _store(
-        platform, user_id=user_id, parsed=parsed, handle=handle, competitor=competitor, dataset=dataset
+        platform,
+        user_id=user_id,
+        parsed=parsed,
+        handle=handle,
+        competitor=competitor,
+        dataset=dataset,
+        taken_at=taken_at,
     )
+
+
+def parse_taken_at(text: str | None) -> datetime | None:
+    """A CLI `--taken-at` or API `taken_at` value (ISO 8601 with a zone, e.g. `2026-10-25T12:00:00Z`)."""
+    if text is None or not text.strip():
+        return None
+    try:
+        return datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidInput(
+            f"taken_at {text!r} is not an ISO 8601 time such as 2026-10-25T12:00:00Z", field="taken_at"
+        ) from None
+
+
+def _check_taken_at(taken_at: datetime | None) -> None:
+    if taken_at is None:
+        return
+    if taken_at.tzinfo is None:
+        raise InvalidInput("taken_at needs a time zone, e.g. 2026-10-25T12:00:00Z", field="taken_at")
+    if taken_at > datetime.now(UTC):
+        raise InvalidInput(f"taken_at {taken_at.isoformat()} is in the future", field="taken_at")
 
 
 def _check_target(
@@ -121,6 +156,7 @@ def _store(
     handle: str | None,
     competitor: bool,
     dataset: Dataset,
+    taken_at: datetime | None,
 ) -> ImportResult:
     with platform.db.session() as session:
         user = session.get_one(User, user_id)
@@ -129,11 +165,13 @@ def _store(
         else:
             account = ensure_account(session, user=user, handle=handle, competitor=competitor)
         user_root = user_dir(platform.users_dir, user.id)
+        root = account_dir(user_root, account.id)
         snapshot = write_snapshot(
-            account_dir(user_root, account.id), parsed.table, sources=parsed.files, dataset=dataset
+            root, parsed.table, sources=parsed.files, dataset=dataset, taken_at=taken_at
         )
         if dataset == Dataset.FOLLOWERS:  # the account's audience: what questions are answered from
-            account.last_snapshot_id = snapshot.id
+            newest = latest_snapshot(root, dataset)  # a back-dated import is not the newest
+            account.last_snapshot_id = newest.id if newest is not None else snapshot.id
         session.flush()
         write_manifest(user_root, [AccountEntry(a.id, a.handle, a.kind) for a in user.accounts])
         return ImportResult(

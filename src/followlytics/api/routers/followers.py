@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, UploadFile
 
 from followlytics.api.deps import PlatformDep, UserId
-from followlytics.services.imports import KINDS, dataset_for_kind, import_files
+from followlytics.services.imports import KINDS, dataset_for_kind, import_files, parse_taken_at
 
 router = APIRouter(prefix="/api/followers", tags=["followers"])
 
@@ -27,8 +27,12 @@ def import_followers(
     account: Annotated[str | None, Form(description="X handle the data belongs to.")] = None,
     competitor: Annotated[bool, Form(description="The account is a competitor's.")] = False,
     kind: Annotated[str, Form(description=f"What the files hold: {', '.join(KINDS)}.")] = "followers",
+    taken_at: Annotated[
+        str | None, Form(description="When the data was exported (ISO 8601 with a zone); default: now.")
+    ] = None,
 ) -> dict[str, Any]:
-    dataset = dataset_for_kind(kind)  # before the upload is copied: a bad kind fails fast
+    dataset = dataset_for_kind(kind)  # before the upload is copied: bad fields fail fast
+    exported = parse_taken_at(taken_at)
     with tempfile.TemporaryDirectory(dir=_upload_dir(platform.settings.data_dir)) as tmp:
         paths, names = [], []
         for index, upload in enumerate(files):
@@ -46,6 +50,7 @@ def import_followers(
             handle=account,
             competitor=competitor,
             dataset=dataset,
+            taken_at=exported,
         )
     return asdict(result)
 

@@ -74,10 +74,7 @@ def _headline(result: TopFollowersResult, labels: list[str], handle: str) -> str
     # "The ... of @rival_brand" reads right for an own account and a competitor alike.
     title = f"The {what}{of}" if handle else f"Your {what}"
     if labels:
-        return (
-            f"**{title}** — {result.matched:,} of {result.total_followers:,} "
-            f"followers match ({filters})"
-        )
+        return f"**{title}** — {result.matched:,} of {result.total_followers:,} followers match ({filters})"
     if result.sort == "engagement" and result.engaged is not None:
         return (
             f"**{title}** — {result.engaged:,} of {result.total_followers:,} followers engaged with "
