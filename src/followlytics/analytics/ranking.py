@@ -284,9 +284,8 @@ _LOCATION_INDEX_SQL = (
 # What the score reads from a follower row.
 _INPUT_COLUMNS = ["id", *SCORE_FIELDS]
 
-_DERIVED_COLUMNS = [
-    "is_verified",
-    "n_followers",
+# The factors and the parts the reasons quote, as the score computes them.
+_PARTS = [
     "age_days",
     "ratio_value",
     "posts_per_day",
@@ -299,6 +298,8 @@ _DERIVED_COLUMNS = [
     "c_ratio",
     "c_age",
 ]
+
+_DERIVED_COLUMNS = ["is_verified", "n_followers", *_PARTS]
 
 ROW_COLUMNS = [
     "id",
@@ -314,17 +315,7 @@ ROW_COLUMNS = [
     "protected",
     "interactions",
     *KINDS,
-    "age_days",
-    "ratio_value",
-    "posts_per_day",
-    "reach",
-    "activity",
-    "credibility",
-    "engagement",
-    "c_verified",
-    "c_listed",
-    "c_ratio",
-    "c_age",
+    *_PARTS,
     "score",
 ]
 """The columns `ranked_followers` reads from a scored table (or a query over one)."""
