@@ -14,6 +14,8 @@ documents one per line; otherwise CSV):
   in `includes.users` (which are read from every response); a bare user object; or an array of user objects
   or of response pages. Partial `errors` in a page become a warning. A user object is an object with a
   `username`. Records are named `record 5 of data`, `includes.users record 2`, `record 3` (in an array).
+  The walker (`PageWalk`: pages, arrays, empty pages, partial errors, record names) is shared with the
+  post importer (`posts.py`), which supplies its own record test and messages.
 - JSON Lines: one user object (or one response page, as twarc2 writes) per line; records are named `line N`
   (1-based, blank lines skipped).
 - CSV: UTF-8, a header row naming the columns, in any order; `line N` counts the header as line 1.
@@ -214,13 +216,13 @@ def _read_json(path: Path, name: str, rows: _Rows) -> None:
         document = orjson.loads(path.read_bytes().removeprefix(_BOM))
     except orjson.JSONDecodeError as exc:
         raise json_error(exc, name, exc.lineno) from None
-    walk = _Walk(name, rows)
+    walk = _UserWalk(name, rows)
     walk.document(document, None)
     walk.finish()
 
 
 def _read_jsonl(path: Path, name: str, rows: _Rows) -> None:
-    walk = _Walk(name, rows)
+    walk = _UserWalk(name, rows)
     add = rows.add
     with path.open("rb") as f:
         for number, line in enumerate(f, 1):
@@ -234,11 +236,10 @@ def _read_jsonl(path: Path, name: str, rows: _Rows) -> None:
                 raise json_error(exc, name, number) from None
             if isinstance(document, dict) and "username" in document:  # the common case, kept cheap
                 add(document, name, f"line {number}")
-                walk.users += 1
+                walk.items += 1
             else:
                 walk.document(document, f"line {number}")
-            walk.documents += 1
-    if walk.documents == 0:
+    if walk.documents == 0 and walk.items == 0:
         raise whole_file_error(name, "is empty (expected one user object per line)")
     walk.finish()
 
@@ -258,106 +259,151 @@ def json_error(exc: orjson.JSONDecodeError, name: str, line: int) -> ImportFaile
     )
 
 
-class _Walk:
-    """Finds the user objects in the JSON documents of one file, whatever response shape holds them."""
+class PageWalk:
+    """Finds the records in the JSON documents of one file, whatever X API v2 response shape holds them: a
+    bare record, a response page, or an array of records or of pages. Counts the records (`items`), the
+    documents and the empty pages, collects partial `errors` into one warning, and names each record's
+    location (`page 2, record 3 of data`). Shared by the user (`_UserWalk`) and post (`posts.py`) importers.
 
-    def __init__(self, name: str, rows: _Rows) -> None:
+    A subclass says what a record is (`is_item`), what a page's `data` may hold instead (`is_other`, which
+    sets `saw_other`), the problem of a value that is neither (`not_an_item`), the error for a file without
+    records (`nothing_found`), the problem of an error response (`error_response`) and what else a page
+    holds (`page_extras`). `rows` takes the records: `rows.add(obj, name, where)`, and `rows.warnings`.
+    """
+
+    not_an_item: str
+
+    def __init__(self, name: str, rows: Any) -> None:
         self.name = name
         self.rows = rows
         self.documents = 0
-        self.users = 0
+        self.items = 0
         self.empty_pages = 0
         self.pages_with_errors = 0
         self.partial_errors: list[Any] = []
-        self.saw_posts = False
+        self.saw_other = False
+
+    @staticmethod
+    def is_item(value: Any) -> bool:
+        raise NotImplementedError
+
+    @staticmethod
+    def is_other(value: Any) -> bool:
+        raise NotImplementedError
+
+    def nothing_found(self, value: Any) -> ImportFailed:
+        """The error for a file without records; `value` is the top-level document, or None at the end."""
+        raise NotImplementedError
+
+    def error_response(self, errors: Any) -> str | None:
+        """The problem of a page with neither records, `data` nor `meta`; None to let it pass."""
+        raise NotImplementedError
+
+    def page_extras(self, page: dict[str, Any], where: str | None) -> None:
+        """Reads whatever else a page holds, after its `data`."""
 
     def document(self, document: Any, where: str | None) -> None:
-        if _is_user(document):
-            self._user(document, where)
+        self.documents += 1
+        if self.is_item(document):
+            self._add(document, where)
         elif isinstance(document, list):
             self._array(document, where)
-        elif _is_page(document):
+        elif is_page(document):
             self._page(document, where)
         elif where is None:
-            raise whole_file_error(self.name, _NO_USERS)
+            raise self.nothing_found(document)
         else:
-            raise ImportFailed(file=self.name, location=where, field=None, problem=_NOT_A_USER)
+            raise ImportFailed(file=self.name, location=where, field=None, problem=self.not_an_item)
 
     def finish(self) -> None:
-        if self.users == 0 and self.empty_pages == 0:
-            hint = (
-                "; it holds posts without includes.users (request expansions=author_id)"
-                if self.saw_posts
-                else ""
-            )
-            raise whole_file_error(self.name, _NO_USERS + hint)
+        if self.items == 0 and self.empty_pages == 0:
+            raise self.nothing_found(None)
         if self.partial_errors:
             self.rows.warnings.append(
                 partial_errors_warning(self.name, self.pages_with_errors, self.partial_errors)
             )
 
-    def _user(self, obj: Any, where: str | None) -> None:
+    def _add(self, obj: Any, where: str | None) -> None:
         self.rows.add(obj, self.name, where)
-        self.users += 1
+        self.items += 1
 
     def _array(self, items: list[Any], where: str | None) -> None:
+        is_item = self.is_item
         if not items:
             self.empty_pages += 1
-        elif any(_is_user(item) for item in items):
+        elif any(is_item(item) for item in items):
             for index, item in enumerate(items, 1):
-                self._user(item, _at(where, f"record {index}"))
-        elif all(_is_page(item) for item in items):
+                self._add(item, located(where, f"record {index}"))
+        elif all(is_page(item) for item in items):
             for index, item in enumerate(items, 1):
-                self._page(item, _at(where, f"page {index}"))
+                self._page(item, located(where, f"page {index}"))
         elif where is None:
-            raise whole_file_error(self.name, _NO_USERS)
+            raise self.nothing_found(items)
         else:
-            raise ImportFailed(file=self.name, location=where, field=None, problem=_NOT_A_USER)
+            raise ImportFailed(file=self.name, location=where, field=None, problem=self.not_an_item)
 
     def _page(self, page: dict[str, Any], where: str | None) -> None:
+        is_item, is_other = self.is_item, self.is_other
         data = page.get("data")
         errors = page.get("errors")
-        users_before = self.users
-        if isinstance(data, list) and any(_is_user(item) for item in data):
+        before = self.items
+        if isinstance(data, list) and any(is_item(item) for item in data):
             for index, item in enumerate(data, 1):
-                self._user(item, _at(where, f"record {index} of data"))
-        elif _is_user(data):
-            self._user(data, _at(where, "data"))
-        elif _is_post(data) or (isinstance(data, list) and any(_is_post(item) for item in data)):
-            self.saw_posts = True
+                self._add(item, located(where, f"record {index} of data"))
+        elif is_item(data):
+            self._add(data, located(where, "data"))
+        elif is_other(data) or (isinstance(data, list) and any(is_other(item) for item in data)):
+            self.saw_other = True
+        self.page_extras(page, where)
+        if isinstance(errors, list) and errors:
+            self.pages_with_errors += 1
+            self.partial_errors.extend(errors)
+        if self.items == before and (data == [] or ("data" not in page and "meta" in page)):
+            self.empty_pages += 1
+        elif self.items == before and "data" not in page and "meta" not in page:
+            problem = self.error_response(errors)
+            if problem is not None:
+                raise ImportFailed(file=self.name, location=where, field=None, problem=problem)
+
+
+def is_page(value: Any) -> bool:
+    """Whether `value` is an X API v2 response page (an object with data, includes, meta or errors)."""
+    return isinstance(value, dict) and any(key in value for key in ("data", "includes", "meta", "errors"))
+
+
+def located(where: str | None, what: str) -> str:
+    """`what` inside `where` (`page 2, record 3`), or `what` alone at the top level."""
+    return what if where is None else f"{where}, {what}"
+
+
+class _UserWalk(PageWalk):
+    """Finds the user objects in the JSON documents of one file; pages' `includes.users` are read too."""
+
+    not_an_item = _NOT_A_USER
+
+    @staticmethod
+    def is_item(value: Any) -> bool:
+        return isinstance(value, dict) and "username" in value
+
+    @staticmethod
+    def is_other(value: Any) -> bool:  # a post
+        return isinstance(value, dict) and "text" in value
+
+    def nothing_found(self, value: Any) -> ImportFailed:
+        hint = (
+            "; it holds posts without includes.users (request expansions=author_id)" if self.saw_other else ""
+        )
+        return whole_file_error(self.name, _NO_USERS + hint)
+
+    def error_response(self, errors: Any) -> str | None:
+        return f"is an X API error response, not a page of users ({error_text(errors)})"
+
+    def page_extras(self, page: dict[str, Any], where: str | None) -> None:
         includes = page.get("includes")
         included = includes.get("users") if isinstance(includes, dict) else None
         if isinstance(included, list):
             for index, item in enumerate(included, 1):
-                self._user(item, _at(where, f"includes.users record {index}"))
-        if isinstance(errors, list) and errors:
-            self.pages_with_errors += 1
-            self.partial_errors.extend(errors)
-        if self.users == users_before and (data == [] or ("data" not in page and "meta" in page)):
-            self.empty_pages += 1
-        elif self.users == users_before and "data" not in page and "meta" not in page:
-            raise ImportFailed(
-                file=self.name,
-                location=where,
-                field=None,
-                problem=f"is an X API error response, not a page of users ({error_text(errors)})",
-            )
-
-
-def _is_user(value: Any) -> bool:
-    return isinstance(value, dict) and "username" in value
-
-
-def _is_post(value: Any) -> bool:
-    return isinstance(value, dict) and "text" in value
-
-
-def _is_page(value: Any) -> bool:
-    return isinstance(value, dict) and any(key in value for key in ("data", "includes", "meta", "errors"))
-
-
-def _at(where: str | None, what: str) -> str:
-    return what if where is None else f"{where}, {what}"
+                self._add(item, located(where, f"includes.users record {index}"))
 
 
 def error_text(errors: Any) -> str:

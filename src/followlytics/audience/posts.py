@@ -50,10 +50,13 @@ import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 
 from followlytics.audience.importers import (
+    PageWalk,
     ParsedAudience,
     error_text,
     file_format,
+    is_page,
     json_error,
+    located,
     partial_errors_warning,
     shown,
     whole_file_error,
@@ -71,7 +74,6 @@ _NO_METRICS = (None,) * len(_METRICS)
 _METRIC_FIELDS = tuple(f"public_metrics.{name}" for name in _METRICS)
 _REFERENCE_TYPES = ("replied_to", "quoted", "retweeted")
 _POST_KEYS = ("text", "author_id", "public_metrics", "referenced_tweets", "edit_history_tweet_ids")
-_PAGE_KEYS = ("data", "includes", "meta", "errors")
 
 _NO_POSTS = (
     'no X API v2 post objects found: expected {"data": [...]} (a timeline, search or posts lookup page), '
@@ -311,10 +313,10 @@ def _read_posts(path: Path, name: str, posts: _Posts) -> None:
                     values.append(_post_values(document))
                 except _Bad as bad:
                     raise bad.at(name, f"line {number}") from None
-                walk.posts += 1
+                walk.items += 1
             else:
                 walk.document(document, f"line {number}")
-        if walk.documents == 0 and walk.posts == 0:
+        if walk.documents == 0 and walk.items == 0:
             raise whole_file_error(name, "is empty (expected one post object per line)")
     walk.finish()
 
@@ -340,79 +342,29 @@ def _json_lines(path: Path, name: str) -> Iterator[tuple[int, Any]]:
                 raise json_error(exc, name, number) from None
 
 
-class _PostWalk:
-    """Finds the post objects in the JSON documents of one file, whatever response shape holds them."""
+class _PostWalk(PageWalk):
+    """Finds the post objects in the JSON documents of one file (see `PageWalk`); `includes` is not read."""
 
-    def __init__(self, name: str, posts: _Posts) -> None:
-        self.name = name
-        self.rows = posts
-        self.documents = 0
-        self.posts = 0
-        self.empty_pages = 0
-        self.pages_with_errors = 0
-        self.partial_errors: list[Any] = []
-        self.saw_users = False
+    not_an_item = _NOT_A_POST
 
-    def document(self, document: Any, where: str | None) -> None:
-        self.documents += 1
-        if _is_post(document):
-            self._post(document, where)
-        elif isinstance(document, list):
-            self._array(document, where)
-        elif _is_page(document):
-            self._page(document, where)
-        elif where is None:
-            raise whole_file_error(self.name, _NO_POSTS + (_USERS_NOT_POSTS if _is_user(document) else ""))
-        else:
-            raise _Bad(None, _NOT_A_POST).at(self.name, where)
+    @staticmethod
+    def is_item(value: Any) -> bool:
+        return _is_post(value)
 
-    def finish(self) -> None:
-        if self.posts == 0 and self.empty_pages == 0:
-            raise whole_file_error(self.name, _NO_POSTS + (_USERS_NOT_POSTS if self.saw_users else ""))
-        if self.partial_errors:
-            self.rows.warnings.append(
-                partial_errors_warning(self.name, self.pages_with_errors, self.partial_errors)
-            )
+    @staticmethod
+    def is_other(value: Any) -> bool:
+        return _is_user(value)
 
-    def _post(self, obj: Any, where: str | None) -> None:
-        self.rows.add(obj, self.name, where)
-        self.posts += 1
+    def nothing_found(self, value: Any) -> ImportFailed:
+        users = (
+            self.saw_other
+            or _is_user(value)
+            or (isinstance(value, list) and any(_is_user(item) for item in value))
+        )
+        return whole_file_error(self.name, _NO_POSTS + (_USERS_NOT_POSTS if users else ""))
 
-    def _array(self, items: list[Any], where: str | None) -> None:
-        if not items:
-            self.empty_pages += 1
-        elif any(_is_post(item) for item in items):
-            for index, item in enumerate(items, 1):
-                self._post(item, _at(where, f"record {index}"))
-        elif all(_is_page(item) for item in items):
-            for index, item in enumerate(items, 1):
-                self._page(item, _at(where, f"page {index}"))
-        elif where is None:
-            users = any(_is_user(item) for item in items)
-            raise whole_file_error(self.name, _NO_POSTS + (_USERS_NOT_POSTS if users else ""))
-        else:
-            raise _Bad(None, _NOT_A_POST).at(self.name, where)
-
-    def _page(self, page: dict[str, Any], where: str | None) -> None:
-        data = page.get("data")
-        errors = page.get("errors")
-        before = self.posts
-        if isinstance(data, list) and any(_is_post(item) for item in data):
-            for index, item in enumerate(data, 1):
-                self._post(item, _at(where, f"record {index} of data"))
-        elif _is_post(data):
-            self._post(data, _at(where, "data"))
-        elif _is_user(data) or (isinstance(data, list) and any(_is_user(item) for item in data)):
-            self.saw_users = True
-        if isinstance(errors, list) and errors:
-            self.pages_with_errors += 1
-            self.partial_errors.extend(errors)
-        if self.posts == before and (data == [] or ("data" not in page and "meta" in page)):
-            self.empty_pages += 1
-        elif self.posts == before and "data" not in page and "meta" not in page and errors:
-            raise _Bad(None, f"is an X API error response, not a page of posts ({error_text(errors)})").at(
-                self.name, where
-            )
+    def error_response(self, errors: Any) -> str | None:
+        return f"is an X API error response, not a page of posts ({error_text(errors)})" if errors else None
 
 
 def _is_post(value: Any) -> bool:
@@ -428,14 +380,6 @@ def _is_post(value: Any) -> bool:
 
 def _is_user(value: Any) -> bool:
     return isinstance(value, dict) and "username" in value
-
-
-def _is_page(value: Any) -> bool:
-    return isinstance(value, dict) and any(key in value for key in _PAGE_KEYS)
-
-
-def _at(where: str | None, what: str) -> str:
-    return what if where is None else f"{where}, {what}"
 
 
 # Interactions: X API v2 pages keyed by endpoint and post id ---------------------------------------------
@@ -495,7 +439,7 @@ class _InteractionRows:
             raise _Bad(
                 key, f"the key {shown(post_id)} must be a post id (a numeric X id, a string of digits)"
             ).at(self.name, where)
-        at = _at(where, f"{key}, post {post_id}")
+        at = located(where, f"{key}, post {post_id}")
         if type(pages) is dict:
             self._page(kind, post_id, pages, at)
         elif type(pages) is list:
@@ -507,7 +451,7 @@ class _InteractionRows:
             )
 
     def _page(self, kind: str, post_id: str, page: Any, where: str) -> None:
-        if not _is_page(page):
+        if not is_page(page):
             raise _Bad(
                 None, f"must be an X API v2 response page (with 'data' or 'meta'), got {shown(page)}"
             ).at(self.name, where)
