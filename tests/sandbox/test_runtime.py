@@ -15,6 +15,7 @@ import pytest
 from followlytics.audience.paths import account_dir, snapshots_dir
 from followlytics.audience.schema import FOLLOWER_SCHEMA
 from followlytics.audience.snapshots import write_snapshot
+from followlytics.errors import InvalidInput
 from followlytics.sandbox import runtime as runtime_module
 from followlytics.sandbox.runtime import Runtime, serve
 
@@ -148,3 +149,13 @@ def test_a_result_left_open_by_one_call_does_not_break_the_next(tmp_path: Path):
     runtime.handle({"id": 1, "tool": "ping"})
     runtime.connection.register("v", pa.table({"a": [1, 2]}))
     assert runtime.connection.execute("SELECT count(*) FROM v").fetchall() == [(2,)]
+
+
+def test_duckdb_spills_beyond_the_memory_limit_instead_of_growing(tmp_path: Path):
+    runtime = Runtime(tmp_path / "u1", memory_limit="256MB")
+    limit = runtime.connection.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+    assert limit.replace(" ", "") in {"256.0MB", "244.1MiB"}
+    spill = runtime.connection.execute("SELECT current_setting('temp_directory')").fetchall()[0][0]
+    assert "followlytics-spill-" in spill and not spill.startswith(str(tmp_path))
+    with pytest.raises(InvalidInput):
+        Runtime(tmp_path / "u1", memory_limit="4GB'; DROP TABLE x; --")

@@ -25,6 +25,7 @@ import logging
 import os
 import re
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
@@ -45,6 +46,9 @@ _log = logging.getLogger("followlytics.sandbox.runtime")
 _Model = TypeVar("_Model", bound=BaseModel)
 _DERIVED_NAME = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
 
+DEFAULT_MEMORY_LIMIT = "4GB"
+"""How much memory DuckDB may hold before it spills tables to disk (`--memory-limit`)."""
+
 
 class Runtime:
     """One user's data and an in-memory DuckDB connection; `handle` answers one request.
@@ -53,10 +57,15 @@ class Runtime:
     replaced, with every table derived from them, when a newer snapshot appears.
     """
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, memory_limit: str = DEFAULT_MEMORY_LIMIT) -> None:
         self.root = root
         self.loads = 0  # how many times a snapshot was read from disk, for observability
         self._con = duckdb.connect()
+        # Tables beyond the limit spill to a private temporary folder instead of growing the process: at
+        # 10M followers the loaded snapshots and their derived tables alone would need about 20 GB.
+        self._spill = tempfile.TemporaryDirectory(prefix="followlytics-spill-")
+        self._con.execute(f"SET memory_limit = '{_checked_size(memory_limit)}'")
+        self._con.execute("SET temp_directory = $path", {"path": self._spill.name})
         self._loaded: dict[tuple[str, Dataset, str | None], Source] = {}
         self._derived: dict[str, list[str]] = {}  # source table -> tables derived from it
 
@@ -150,6 +159,12 @@ class Runtime:
         return next((a for a in self.accounts() if a.id == account_id), None)
 
 
+def _checked_size(size: str) -> str:
+    if not re.fullmatch(r"\d{1,6}(?:\.\d+)?\s?(?:KB|MB|GB|KiB|MiB|GiB)", size.strip(), re.IGNORECASE):
+        raise InvalidInput(f"memory limit {size!r} is not a size such as 4GB or 512MB", field="memory_limit")
+    return size.strip()
+
+
 def _parse_request(request: Any) -> tuple[str, dict[str, Any]]:
     if not isinstance(request, dict):
         raise InvalidInput("a request must be a JSON object", field="request")
@@ -213,13 +228,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--root", type=Path, required=True, help="The user's folder; nothing outside it is read."
     )
+    parser.add_argument(
+        "--memory-limit",
+        default=DEFAULT_MEMORY_LIMIT,
+        help="Memory DuckDB may use before spilling tables to a temporary folder (default %(default)s).",
+    )
     options = parser.parse_args(argv)
     logging.basicConfig(stream=sys.stderr, level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
     # Keep the real stdout for protocol lines and point fd 1 at stderr, so a stray print or a
     # library writing to stdout (even from C) cannot corrupt the protocol.
     answers = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
-    serve(Runtime(options.root.resolve()), sys.stdin.buffer, answers)
+    serve(Runtime(options.root.resolve(), memory_limit=options.memory_limit), sys.stdin.buffer, answers)
     return 0
 
 
