@@ -18,7 +18,6 @@ from __future__ import annotations
 import importlib.util
 import multiprocessing
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -104,23 +103,32 @@ def prepare(followers: int, *, seed: int, data_dir: Path) -> BenchData:
         (RIVAL, Dataset.FOLLOWERS, audience.competitor_path),
         (RIVAL, Dataset.TWEETS, made.competitor_tweets_path),
     ]
-    # Each import runs in its own process, so its peak memory is the import's alone (RUSAGE_CHILDREN).
+    # Each import runs in its own process, which reports its own peak (VmHWM: getrusage's maxrss would
+    # include the pages a forked child briefly shares with this big parent).
     spawn = multiprocessing.get_context("spawn")
+    peaks = spawn.Queue()
     for account, dataset, path in imports:
-        child = spawn.Process(target=_import_one, args=(root, account.id, dataset, path))
+        child = spawn.Process(target=_import_one, args=(root, account.id, dataset, path, peaks))
         child.start()
         child.join()
         if child.exitcode != 0:
             raise RuntimeError(f"importing {path.name} as {dataset.value} failed (exit {child.exitcode})")
     write_manifest(root, [OWN, RIVAL])
-    import_peak = round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)
+    import_peak = max(peaks.get() for _ in imports)
     (folder / _READY).write_text(f"{import_peak}\n")
     return BenchData(root, followers, seed, round(time.perf_counter() - started, 1), import_peak)
 
 
-def _import_one(root: Path, account_id: str, dataset: Dataset, path: Path) -> None:
+def _import_one(root: Path, account_id: str, dataset: Dataset, path: Path, peaks: Any) -> None:
     parsed = _PARSERS[dataset]([path])
     write_snapshot(account_dir(root, account_id), parsed.table, sources=parsed.files, dataset=dataset)
+    peaks.put(_peak_rss_mb(Path("/proc/self/status")))
+
+
+def _peak_rss_mb(status: Path) -> float | None:
+    """`VmHWM` (peak resident memory) from a /proc status file, in MB."""
+    peak = next((line for line in status.read_text().splitlines() if line.startswith("VmHWM:")), None)
+    return round(int(peak.split()[1]) / 1024, 1) if peak else None
 
 
 _PARSERS = {
@@ -288,12 +296,11 @@ def _runtime_peak_rss_mb(root: Path) -> float | None:
             child.stdin.write(orjson.dumps(request) + b"\n")
             child.stdin.flush()
             child.stdout.readline()
-        status = Path(f"/proc/{child.pid}/status")
-        peak = next((line for line in status.read_text().splitlines() if line.startswith("VmHWM:")), None)
+        peak = _peak_rss_mb(Path(f"/proc/{child.pid}/status"))
     finally:
         child.stdin.close()
         child.wait(timeout=60)
-    return round(int(peak.split()[1]) / 1024, 1) if peak else None
+    return peak
 
 
 def _load_pandas_module() -> ModuleType | None:
