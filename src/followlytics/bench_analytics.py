@@ -141,17 +141,25 @@ _PARSERS = {
 
 
 def bench_analytics(
-    followers: int, repeat: int, *, seed: int = 1, data_dir: Path | None = None, pandas: bool = True
+    followers: int,
+    repeat: int,
+    *,
+    seed: int = 1,
+    data_dir: Path | None = None,
+    pandas: bool = True,
+    agent_only: bool = False,
 ) -> dict[str, Any]:
     """Time every case, ours and (unless `pandas` is False) pandas, check they agree, and measure the
-    runtime's peak memory."""
+    runtime's peak memory. `agent_only` skips all but the real runtime process answering each case once
+    (what 10M followers can afford)."""
     data = prepare(followers, seed=seed, data_dir=data_dir or _default_data_dir())
-    pandas_side = _load_pandas_module() if pandas else None
+    pandas_side = _load_pandas_module() if pandas and not agent_only else None
     frames = _frames(data.root) if pandas_side is not None else None
     cases = []
-    for name, tool, args in CASES:
+    for name, tool, args in () if agent_only else CASES:
         cases.append(_run_case(data.root, name, tool, args, repeat, pandas_side, frames))
-    one_pass = _one_runtime_pass(data.root)
+    one_pass = {} if agent_only else _one_runtime_pass(data.root)
+    wire_pass, peak = _runtime_process_pass(data.root)
     answered = [c for c in cases if "error" not in c]
     ours_first = sum(c["first_ms"] for c in answered)
     ours_warm = sum(c["warm_median_ms"] for c in answered)
@@ -162,6 +170,7 @@ def bench_analytics(
         "ours_warm_total_ms": round(ours_warm, 1),
     }
     summary["one_agent_first_pass_ms"] = round(sum(one_pass.values()), 1)
+    summary["runtime_process_pass_ms"] = round(sum(wire_pass.values()), 1)
     if compared:
         pandas_total = sum(c["pandas_median_ms"] for c in compared)
         first_same = sum(c["first_ms"] for c in compared)
@@ -190,7 +199,8 @@ def bench_analytics(
         "cases": cases,
         "one_agent_first_pass_ms": one_pass,
         "summary": summary,
-        "runtime_peak_rss_mb": _runtime_peak_rss_mb(data.root),
+        "runtime_process_pass_ms": wire_pass,
+        "runtime_peak_rss_mb": peak,
     }
 
 
@@ -281,8 +291,9 @@ def _rows(root: Path) -> dict[str, int]:
     return rows
 
 
-def _runtime_peak_rss_mb(root: Path) -> float | None:
-    """Peak resident memory of a real runtime process after answering every case once."""
+def _runtime_process_pass(root: Path) -> tuple[dict[str, float], float | None]:
+    """A real runtime process answers every case once, loading snapshots on first use, as a sandbox
+    would: milliseconds per answer over the wire, and the process's peak resident memory."""
     child = subprocess.Popen(
         [sys.executable, "-m", "followlytics.sandbox.runtime", "--root", str(root)],
         stdin=subprocess.PIPE,
@@ -290,17 +301,20 @@ def _runtime_peak_rss_mb(root: Path) -> float | None:
         stderr=subprocess.DEVNULL,
     )
     assert child.stdin is not None and child.stdout is not None
+    times = {}
     try:
-        for number, (_, tool, args) in enumerate(CASES, start=1):
+        for number, (name, tool, args) in enumerate(CASES, start=1):
             request = {"id": number, "tool": tool, "args": {**args, "account_id": OWN.id}}
+            started = time.perf_counter()
             child.stdin.write(orjson.dumps(request) + b"\n")
             child.stdin.flush()
             child.stdout.readline()
+            times[name] = round((time.perf_counter() - started) * 1000, 1)
         peak = _peak_rss_mb(Path(f"/proc/{child.pid}/status"))
     finally:
         child.stdin.close()
         child.wait(timeout=60)
-    return peak
+    return times, peak
 
 
 def _load_pandas_module() -> ModuleType | None:

@@ -314,6 +314,9 @@ def bench(
     ] = None,
     json_output: Annotated[bool, typer.Option("--json", help="analytics: the whole report as JSON.")] = False,
     pandas: Annotated[bool, typer.Option(help="analytics: also run and compare the pandas versions.")] = True,
+    agent_only: Annotated[
+        bool, typer.Option(help="analytics: only a real runtime answering each case once (for 10M).")
+    ] = False,
 ) -> None:
     """Run a benchmark and print its JSON (medians of `--repeat` runs)."""
     from followlytics.bench import BENCHMARKS
@@ -321,7 +324,9 @@ def bench(
     if name == "analytics":
         from followlytics.bench_analytics import bench_analytics
 
-        report = bench_analytics(followers, repeat, seed=seed, data_dir=data_dir, pandas=pandas)
+        report = bench_analytics(
+            followers, repeat, seed=seed, data_dir=data_dir, pandas=pandas, agent_only=agent_only
+        )
         if json_output:
             _print_json(report)
         else:
