@@ -10,7 +10,9 @@ from pathlib import Path
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
+from typer.testing import CliRunner
 
+from followlytics.cli import app
 from followlytics.config import Settings
 from followlytics.services.platform import Platform
 
@@ -80,3 +82,23 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'test.db'}"
     return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Runs `followlytics ...` in-process on a fresh data folder; `ok=False` allows a failing exit."""
+    monkeypatch.setenv("FOLLOWLYTICS_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("FOLLOWLYTICS_DATABASE_URL", raising=False)
+    from followlytics.config import get_settings
+
+    get_settings.cache_clear()
+    runner = CliRunner()
+
+    def run(*args: str, ok: bool = True):
+        result = runner.invoke(app, list(args))
+        if ok:
+            assert result.exit_code == 0, result.output
+        return result
+
+    yield run
+    get_settings.cache_clear()

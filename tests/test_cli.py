@@ -6,32 +6,9 @@ import json
 import re
 from pathlib import Path
 
-import pytest
-from typer.testing import CliRunner
-
-from followlytics.cli import app
 from tests.conftest import FIXTURES
 
 FOLLOWERS_PAGE = FIXTURES / "x-api-v2" / "followers_page_twittered.json"
-
-
-@pytest.fixture
-def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("FOLLOWLYTICS_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.delenv("FOLLOWLYTICS_DATABASE_URL", raising=False)
-    from followlytics.config import get_settings
-
-    get_settings.cache_clear()
-    runner = CliRunner()
-
-    def run(*args: str, ok: bool = True):
-        result = runner.invoke(app, list(args))
-        if ok:
-            assert result.exit_code == 0, result.output
-        return result
-
-    yield run
-    get_settings.cache_clear()
 
 
 def test_users_import_ask_and_status(cli, tmp_path: Path) -> None:

@@ -6,31 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from followlytics.cli import app
 from tests.conftest import FIXTURES
 
 X_API = FIXTURES / "x-api-v2"
-
-
-@pytest.fixture
-def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("FOLLOWLYTICS_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.delenv("FOLLOWLYTICS_DATABASE_URL", raising=False)
-    from followlytics.config import get_settings
-
-    get_settings.cache_clear()
-    runner = CliRunner()
-
-    def run(*args: str, ok: bool = True):
-        result = runner.invoke(app, list(args))
-        if ok:
-            assert result.exit_code == 0, result.output
-        return result
-
-    yield run
-    get_settings.cache_clear()
 
 
 @pytest.fixture
