@@ -14,11 +14,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from followlytics.agent.llm import Plan
-from followlytics.agent.llm.builtin.calls import TOOLS, make_call
 from followlytics.agent.llm.builtin.change_answers import RENDERERS
 from followlytics.agent.llm.builtin.markdown import render_plan
-from followlytics.agent.llm.builtin.questions import extract_filters
-from followlytics.agent.llm.builtin.times import extract_window
+from followlytics.agent.llm.builtin.times import days_and_limit_plan
 from followlytics.agent.tools import ToolCallRecord
 
 __all__ = ["FollowerChangesIntent"]
@@ -50,15 +48,7 @@ class FollowerChangesIntent:
     def plan(self, text: str) -> Plan | None:
         if not _CHANGES.search(text) or _ADVICE.search(text):
             return None
-        window, rest = extract_window(text)
-        filters = extract_filters(rest, max_limit=TOOLS[self.name].max_limit or 100, noun="changes")
-        notes = list(filters.notes)
-        days = None
-        if window is not None:
-            days, note = TOOLS[self.name].bounded("days", window.days, "days")
-            notes += [note] if note else []
-        call = make_call("follower_changes", days=days, limit=filters.limit)
-        return Plan(intent=self.name, calls=(call,), notes=tuple(notes))
+        return days_and_limit_plan(self.name, text, noun="changes", fallback_max=100)
 
     def render(self, plan: Plan, records: Sequence[ToolCallRecord], *, account_handle: str) -> str:
         return render_plan(plan, records, RENDERERS, account_handle)

@@ -16,7 +16,9 @@ import zoneinfo
 from dataclasses import dataclass
 from functools import cache
 
-from followlytics.agent.llm.builtin.questions import NUMBER, parse_number
+from followlytics.agent.llm import Plan
+from followlytics.agent.llm.builtin.calls import TOOLS, make_call
+from followlytics.agent.llm.builtin.questions import NUMBER, extract_filters, parse_number
 
 __all__ = ["Window", "extract_timezone", "extract_window", "place_timezone", "weeks_of"]
 
@@ -62,7 +64,7 @@ def extract_window(text: str) -> tuple[Window | None, str]:
         rest = text[: match.start()] + " ; " + text[match.end() :]
         if unit_word in _WORD_DAYS:
             days = _WORD_DAYS[unit_word]
-            return Window(days, "day" if days == 1 else unit_word[:-2].replace("week", "week"), 1), rest
+            return Window(days, "day" if days == 1 else unit_word.removesuffix("ly"), 1), rest
         unit = unit_word.rstrip("s")
         written = (match.groupdict().get("n") or "1").lower()
         count = (
@@ -264,3 +266,15 @@ def _gazetteer_timezone(place: str) -> str | None:
         return None
     zone = getattr(found, "timezone", None)
     return zone if isinstance(zone, str) and _zone_named(zone) else None
+
+
+def days_and_limit_plan(tool: str, text: str, *, noun: str, fallback_max: int) -> Plan:
+    """A one-call plan for a tool taking `days` (from a time window) and `limit`, with the notes of both."""
+    window, rest = extract_window(text)
+    filters = extract_filters(rest, max_limit=TOOLS[tool].max_limit or fallback_max, noun=noun)
+    notes = list(filters.notes)
+    days = None
+    if window is not None:
+        days, note = TOOLS[tool].bounded("days", window.days, "days")
+        notes += [note] if note else []
+    return Plan(intent=tool, calls=(make_call(tool, days=days, limit=filters.limit),), notes=tuple(notes))
