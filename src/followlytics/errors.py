@@ -8,8 +8,12 @@
     │   └── NoAudienceData (409)     nothing imported yet for that account
     ├── InvalidInput (422)           a request field is wrong; names the field
     │   └── ImportFailed (422)       a file or record is wrong; names file, line/record and field
-    └── SandboxError (503)           the sandbox could not run the call
-        └── ToolFailed (503)         a tool inside the sandbox raised
+    ├── SandboxError (503)           the sandbox could not run the call
+    │   └── ToolFailed (503)         a tool inside the sandbox raised
+    └── ModelError (503)             a language model provider could not answer
+        ├── ModelUnavailable (503)   timeout, connection error, 408/409/429/5xx/529: retry, then fail over
+        ├── ModelRejected (502)      400/422: our request was wrong; never failed over
+        └── ModelMisconfigured (503) bad key, 401/403, no quota: a setting to fix; never failed over
 
 Every error carries a message written for a person; the API turns it into
 `{"error": {"type": ..., "message": ..., "field"?: ...}}`.
@@ -93,4 +97,37 @@ class SandboxError(FollowlyticsError):
 
 
 class ToolFailed(SandboxError):
+    pass
+
+
+class ModelError(FollowlyticsError):
+    """A language model call failed. `provider` names the provider (`xai`, `openai`, ...); the message never
+    holds a key or the provider's raw error text beyond what the operator needs."""
+
+    status_code = 503
+
+    def __init__(self, message: str, *, provider: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.provider = provider
+        self.status = status
+
+    def to_dict(self) -> dict[str, object]:
+        return {**super().to_dict(), "provider": self.provider}
+
+
+class ModelUnavailable(ModelError):
+    """Worth retrying, then failing over. `retry_after` is the provider's own hint in seconds, if any."""
+
+    def __init__(
+        self, message: str, *, provider: str, status: int | None = None, retry_after: float | None = None
+    ) -> None:
+        super().__init__(message, provider=provider, status=status)
+        self.retry_after = retry_after
+
+
+class ModelRejected(ModelError):
+    status_code = 502
+
+
+class ModelMisconfigured(ModelError):
     pass
