@@ -22,6 +22,9 @@ class SandboxState(StrEnum):
 
 class SandboxProvider(Protocol):
     name: str
+    isolates: bool
+    """True only when a sandbox's code is confined: no network, only its user's data, resource limits.
+    The control plane offers code tools such as `run_python` only to a provider that isolates."""
 
     def create(self, sandbox_id: str, user_root: Path) -> SandboxState:
         """Create and start a sandbox that sees only `user_root`."""

@@ -64,6 +64,9 @@ class LocalSandboxProvider:
     """Sandboxes as local child processes. Safe to use from many threads."""
 
     name = "local"
+    # A plain child process of the server's user is not a security boundary: it can read that user's files
+    # and reach the network. It stays False until the bubblewrap provider confines it.
+    isolates = False
 
     def __init__(self, *, timeout: float = 60.0, log_dir: Path | None = None) -> None:
         """`timeout`: seconds one call may take. `log_dir`: where each child's stderr goes

@@ -12,10 +12,12 @@ Wire protocol: one JSON object per line on stdin, one answer per line on stdout,
 `ToolFailed` with its message (the traceback goes to stderr only). stdout carries protocol lines
 and nothing else; EOF on stdin ends the program with status 0.
 
-Tools live in `TOOLS`: `ping` plus every analysis in `analytics.catalog.CATALOG`, each given the
-runtime as its `Workspace`. Every path is built under `--root` from checked ids, so a call can only read
-that user's data. A snapshot is loaded into an in-memory DuckDB table once and reused, with the tables
-derived from it, until the account gets a newer snapshot.
+Tools live in `TOOLS`: `ping`, every analysis in `analytics.catalog.CATALOG`, each given the
+runtime as its `Workspace`, and `run_python` (`python_tool.py`: model-written code in a fresh child process
+with time, memory and output limits, over DuckDB views of one account's newest snapshots). Every path
+is built under `--root` from checked ids, so a call can only read that user's data. A snapshot is
+loaded into an in-memory DuckDB table once and reused, with the tables derived from it, until the account
+gets a newer snapshot.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from followlytics.audience.manifest import AccountEntry, read_manifest
 from followlytics.audience.paths import account_dir, checked_id
 from followlytics.audience.snapshots import SnapshotInfo, latest_snapshot, list_snapshots
 from followlytics.errors import FollowlyticsError, InvalidInput, NotFound
+from followlytics.sandbox.python_tool import run_python
 
 _log = logging.getLogger("followlytics.sandbox.runtime")
 _Model = TypeVar("_Model", bound=BaseModel)
@@ -201,7 +204,11 @@ def _handler(tool: AnalyticsTool) -> ToolHandler:
 
 ToolHandler = Callable[[Runtime, dict[str, Any]], dict[str, Any]]
 
-TOOLS: dict[str, ToolHandler] = {"ping": _ping, **{tool.name: _handler(tool) for tool in CATALOG}}
+TOOLS: dict[str, ToolHandler] = {
+    "ping": _ping,
+    **{tool.name: _handler(tool) for tool in CATALOG},
+    "run_python": run_python,
+}
 
 
 def serve(runtime: Runtime, requests: BinaryIO, answers: BinaryIO) -> None:
