@@ -210,6 +210,32 @@ def ask(
     )
 
 
+@agents_app.command("profile")
+def agents_profile(
+    user: Annotated[str, typer.Argument(help="User id or email.")],
+    persona: Annotated[str | None, typer.Option(help="Who the agent is, in a phrase.")] = None,
+    brand_voice: Annotated[str | None, typer.Option(help="How drafts should sound.")] = None,
+    preferences: Annotated[str | None, typer.Option(help="What the user wants from answers.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Show a user's agent profile; with options, change those fields ("" clears one)."""
+    from followlytics.agent.prompts import AgentProfile
+    from followlytics.services.agents import agent_profile, set_agent_profile
+
+    with _platform() as platform:
+        user_id = _user_id(platform, user)
+        profile = agent_profile(platform, user_id=user_id)
+        changes = {"persona": persona, "brand_voice": brand_voice, "preferences": preferences}
+        if any(value is not None for value in changes.values()):
+            merged = {**profile.to_json(), **{k: v for k, v in changes.items() if v is not None}}
+            profile = set_agent_profile(platform, user_id=user_id, profile=AgentProfile.from_json(merged))
+    if as_json:
+        _print_json(profile.to_json())
+        return
+    for field in ("persona", "brand_voice", "preferences"):
+        out.print(f"{field}: {getattr(profile, field) or '[dim](not set)[/dim]'}")
+
+
 @agents_app.command("status")
 def agents_status(
     user: Annotated[str, typer.Argument(help="User id or email.")], as_json: JsonFlag = False
@@ -302,17 +328,20 @@ def demo(
 
 @app.command()
 def bench(
-    name: Annotated[str, typer.Argument(help="synth, import, rank, ask or analytics.")],
+    name: Annotated[str, typer.Argument(help="synth, import, rank, ask, analytics or tokens.")],
     followers: Annotated[int, typer.Option(help="Audience size.", min=1)] = 1_000_000,
     repeat: Annotated[int, typer.Option(help="Runs to take the median of.", min=1)] = 3,
     seed: Annotated[int, typer.Option(help="analytics: seed of the synthetic data.")] = 1,
     data_dir: Annotated[
         Path | None,
         typer.Option(
-            help="analytics: where generated data is kept and reused (default ~/.cache/followlytics/bench)."
+            help="analytics, tokens: where generated data is kept and reused "
+            "(default ~/.cache/followlytics/bench)."
         ),
     ] = None,
-    json_output: Annotated[bool, typer.Option("--json", help="analytics: the whole report as JSON.")] = False,
+    json_output: Annotated[
+        bool, typer.Option("--json", help="analytics: the whole report as JSON (tokens always prints JSON).")
+    ] = False,
     pandas: Annotated[bool, typer.Option(help="analytics: also run and compare the pandas versions.")] = True,
     agent_only: Annotated[
         bool, typer.Option(help="analytics: only a real runtime answering each case once (for 10M).")
@@ -332,8 +361,13 @@ def bench(
         else:
             _print_analytics_table(report)
         return
+    if name == "tokens":
+        from followlytics.bench_tokens import bench_tokens
+
+        _print_json(bench_tokens(followers, seed=seed, data_dir=data_dir))
+        return
     if name not in BENCHMARKS:
-        choices = ", ".join([*BENCHMARKS, "analytics"])
+        choices = ", ".join([*BENCHMARKS, "analytics", "tokens"])
         err.print(f"[red]error:[/red] unknown benchmark {name!r}; choose from {choices}")
         raise typer.Exit(1)
     _print_json(BENCHMARKS[name](followers, repeat))

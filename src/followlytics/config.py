@@ -6,6 +6,7 @@ tests build their own `Settings(...)` and pass it down instead of touching the e
 
 from __future__ import annotations
 
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
@@ -30,6 +31,62 @@ class Settings(BaseSettings):
         description="Bearer key for the admin endpoints (`/api/admin/...`); unset disables them.",
     )
     sandbox_provider: str = Field(default="local", description="Sandbox provider: `local`.")
+
+    # Language models. A provider in the chain with no key (no base URL, for `local`) is skipped; the
+    # built-in engine is always the last link, so the product answers with no key at all.
+    llm_chain: str = Field(
+        default="xai,openai,anthropic,builtin",
+        description="Providers tried in order, comma-separated: `xai`, `openai`, `anthropic`, `local`, "
+        "`builtin` (always appended last if missing).",
+    )
+    xai_api_key: SecretStr | None = Field(default=None, description="xAI API key (enables `xai`).")
+    xai_base_url: str = Field(default="https://api.x.ai/v1", description="xAI's OpenAI-compatible API.")
+    xai_model: str = Field(default="grok-4.3", description="Model id used on xAI.")
+    openai_api_key: SecretStr | None = Field(default=None, description="OpenAI API key (enables `openai`).")
+    openai_base_url: str | None = Field(default=None, description="Override OpenAI's API URL.")
+    openai_model: str = Field(default="gpt-6-luna", description="Model id used on OpenAI.")
+    anthropic_api_key: SecretStr | None = Field(
+        default=None, description="Anthropic API key (enables `anthropic`)."
+    )
+    anthropic_base_url: str | None = Field(default=None, description="Override Anthropic's API URL.")
+    anthropic_model: str = Field(default="claude-haiku-5-5", description="Model id used on Anthropic.")
+    local_llm_base_url: str | None = Field(
+        default=None,
+        description="A self-hosted OpenAI-compatible server (Ollama, vLLM, llama.cpp), e.g. "
+        "`http://127.0.0.1:11434/v1` (enables `local`).",
+    )
+    local_llm_model: str = Field(default="llama3.3", description="Model id on the self-hosted server.")
+    local_llm_api_key: SecretStr | None = Field(
+        default=None, description="Key for the self-hosted server, if it wants one."
+    )
+    local_llm_input_usd_per_mtok: Decimal = Field(
+        default=Decimal("0"), description="What a self-hosted model's input costs, USD per 1M tokens."
+    )
+    local_llm_output_usd_per_mtok: Decimal = Field(
+        default=Decimal("0"), description="What a self-hosted model's output costs, USD per 1M tokens."
+    )
+    llm_timeout_seconds: float = Field(default=60.0, description="Timeout of one model request.")
+    llm_retries: int = Field(
+        default=2, description="Retries on one provider (timeouts, 429, 5xx) before failing over."
+    )
+    llm_retry_base_seconds: float = Field(
+        default=0.5,
+        description="First retry delay; doubles each retry, unless the provider sends `retry-after`.",
+    )
+    llm_max_retry_after_seconds: float = Field(
+        default=20.0, description="A longer `retry-after` fails over at once instead of waiting."
+    )
+    llm_breaker_failures: int = Field(
+        default=3, description="Consecutive failed requests that open a provider's circuit breaker."
+    )
+    llm_breaker_cooldown_seconds: float = Field(
+        default=60.0, description="How long an open breaker skips its provider before one trial request."
+    )
+    llm_max_steps: int = Field(default=6, description="Model requests per question at most (tool rounds).")
+    llm_question_token_budget: int = Field(
+        default=24000, description="Input + output tokens one question may use across all its requests."
+    )
+    llm_max_output_tokens: int = Field(default=1200, description="Output tokens per model request at most.")
 
     @property
     def resolved_database_url(self) -> str:

@@ -127,8 +127,12 @@ def _first_problem(exc: ValidationError) -> tuple[str, str]:
     return field, error["msg"]
 
 
-def default_registry() -> ToolRegistry:
-    """The registry with every analysis in the catalog, i.e. every tool the agent may call today."""
+def default_registry(*, code: bool = False) -> ToolRegistry:
+    """The registry with every analysis in the catalog; with `code`, also `run_python`.
+
+    Only a sandbox provider that isolates (`SandboxProvider.isolates`) may be offered `code`: the tool runs
+    model-written Python, and a plain child process is no boundary for that.
+    """
     from followlytics.analytics.catalog import CATALOG
 
     registry = ToolRegistry()
@@ -142,4 +146,8 @@ def default_registry() -> ToolRegistry:
                 summarize=tool.summarize,
             )
         )
+    if code:
+        from followlytics.agent.code_tool import code_tool
+
+        registry.register(code_tool())
     return registry

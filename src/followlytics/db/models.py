@@ -1,4 +1,5 @@
-"""The control-plane tables, in one place: users, API keys, X accounts, agents, their state history, queries.
+"""The control-plane tables, in one place: users, API keys, X accounts, agents, their state history, queries
+and the language-model calls each query made.
 
 IDs are opaque strings with a type prefix (`usr_…`, `key_…`, `acc_…`, `agt_…`, `qry_…`); times are
 timezone-aware UTC; money is `Decimal` USD.
@@ -64,6 +65,8 @@ class User(Base):
     email: Mapped[str] = mapped_column(String(320), unique=True)
     plan: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # What the user tells their agent about themselves: `persona`, `brand_voice`, `preferences` (texts).
+    agent_profile: Mapped[dict[str, Any] | None]
 
     api_keys: Mapped[list[ApiKey]] = relationship(back_populates="user", cascade="all, delete-orphan")
     accounts: Mapped[list[XAccount]] = relationship(back_populates="user", cascade="all, delete-orphan")
@@ -150,7 +153,40 @@ class Query(Base):
     tools: Mapped[list[Any]]
     provider: Mapped[str] = mapped_column(String(32))
     latency_ms: Mapped[int]
-    cost_usd: Mapped[Decimal] = mapped_column(Numeric(12, 6))
+    cost_usd: Mapped[Decimal] = mapped_column(Numeric(14, 8))
     input_tokens: Mapped[int] = mapped_column(default=0)
     output_tokens: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    llm_calls: Mapped[list[LlmCall]] = relationship(cascade="all, delete-orphan", order_by="LlmCall.id")
+
+
+class LlmCall(Base):
+    """One request to a language model for a query, answered or failed, with its usage and cost.
+
+    `raw_usage` is the provider's own usage object; the token columns are normalised (see
+    `agent/llm/messages.py`); `cost_usd` is what is charged: the provider's `reported_cost_usd` when it
+    sent one, else `computed_cost_usd` from the price table `price_version`.
+    """
+
+    __tablename__ = "llm_calls"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    query_id: Mapped[str] = mapped_column(ForeignKey("queries.id", ondelete="CASCADE"), index=True)
+    provider: Mapped[str] = mapped_column(String(32))
+    model: Mapped[str] = mapped_column(String(64))
+    request_id: Mapped[str | None] = mapped_column(String(128))
+    failover: Mapped[bool] = mapped_column(default=False)
+    error: Mapped[str | None] = mapped_column(String(64))  # the ModelError type of a failed request
+    raw_usage: Mapped[dict[str, Any] | None]
+    input_tokens: Mapped[int] = mapped_column(default=0)
+    cached_input_tokens: Mapped[int] = mapped_column(default=0)
+    cache_write_tokens: Mapped[int] = mapped_column(default=0)
+    output_tokens: Mapped[int] = mapped_column(default=0)
+    reasoning_tokens: Mapped[int] = mapped_column(default=0)
+    computed_cost_usd: Mapped[Decimal | None] = mapped_column(Numeric(14, 8))
+    reported_cost_usd: Mapped[Decimal | None] = mapped_column(Numeric(14, 8))
+    cost_usd: Mapped[Decimal] = mapped_column(Numeric(14, 8), default=Decimal("0"))
+    price_version: Mapped[str | None] = mapped_column(String(32))
+    latency_ms: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

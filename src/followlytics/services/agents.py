@@ -1,4 +1,5 @@
-"""Agent lifecycle: create, status, destroy, and "make sure it runs" before a question.
+"""Agent lifecycle: create, status, destroy, and "make sure it runs" before a question; the agent's profile
+(persona, brand voice, preferences) the user gives it.
 
 One live agent per user, bound to one sandbox. Every state change is recorded in
 `agent_transitions` with its time. Lifecycle calls for one user are serialised by an
@@ -16,6 +17,7 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from followlytics.agent.prompts import AgentProfile
 from followlytics.audience.paths import user_dir
 from followlytics.db.models import Agent, AgentTransition, Plan, User, new_id, utcnow
 from followlytics.errors import Conflict, Forbidden, NotFound
@@ -63,6 +65,22 @@ def create_agent(platform: Platform, *, user_id: str) -> AgentStatus:
         if existing is not None:
             raise Conflict(f"you already have an agent ({existing.id}, {existing.state})")
         return AgentStatus.of(_create(platform, session, user=user))
+
+
+def agent_profile(platform: Platform, *, user_id: str) -> AgentProfile:
+    with platform.db.session() as session:
+        user = session.get_one(User, user_id)
+        require_agent_plan(user)
+        return AgentProfile.from_json(user.agent_profile)
+
+
+def set_agent_profile(platform: Platform, *, user_id: str, profile: AgentProfile) -> AgentProfile:
+    """Replace the profile; an empty field clears it. It shapes every later answer and draft."""
+    with platform.db.session() as session:
+        user = session.get_one(User, user_id)
+        require_agent_plan(user)
+        user.agent_profile = profile.to_json() or None
+        return AgentProfile.from_json(user.agent_profile)
 
 
 def agent_status(platform: Platform, *, user_id: str) -> AgentStatus:

@@ -1,4 +1,5 @@
-"""`Platform`: the long-lived parts every use case needs — settings, database, sandbox provider.
+"""`Platform`: the long-lived parts every use case needs — settings, database, sandbox provider, and the
+language-model set-up (its circuit breakers remember provider failures across questions).
 
 The API builds one at start and closes it at shutdown; each CLI command builds one for its run.
 """
@@ -8,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from followlytics.agent.llm.chain import ModelChain
+from followlytics.agent.llm.configured import ModelSetup, model_setup
 from followlytics.config import Settings
 from followlytics.db.session import Database
 from followlytics.errors import InvalidInput
@@ -19,6 +22,7 @@ class Platform:
     settings: Settings
     db: Database
     sandboxes: SandboxProvider
+    models: ModelSetup = field(default_factory=lambda: ModelSetup(chain=ModelChain([])))
     _closed: bool = field(default=False, repr=False)
 
     @classmethod
@@ -27,7 +31,9 @@ class Platform:
         db = Database(settings.resolved_database_url)
         if migrate:
             db.upgrade()
-        return cls(settings=settings, db=db, sandboxes=_sandbox_provider(settings))
+        return cls(
+            settings=settings, db=db, sandboxes=_sandbox_provider(settings), models=model_setup(settings)
+        )
 
     @property
     def users_dir(self) -> Path:

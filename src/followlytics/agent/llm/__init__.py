@@ -44,10 +44,12 @@ class Plan:
 
 @dataclass(frozen=True)
 class Turn:
-    """One earlier question of the conversation and the tool calls made for it (without `account_id`)."""
+    """One earlier question of the conversation, the tool calls made for it (without `account_id`) and the
+    answer given (language models read it; the built-in engine needs only the calls)."""
 
     question: str
     calls: tuple[PlannedCall, ...] = ()
+    answer: str = ""
 
 
 class MissingData(BaseModel):

@@ -1,11 +1,16 @@
-"""`/api/agents/*`: the user's persistent agent — create, status, query, destroy."""
+"""`/api/agents/*`: the user's persistent agent — create, status, query (JSON, or streamed as Server-Sent
+Events with `Accept: text/event-stream`), profile, destroy."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header
 from pydantic import BaseModel, Field
 
+from followlytics.agent.prompts import AgentProfile
 from followlytics.api.deps import PlatformDep, UserId
+from followlytics.api.streaming import stream_answer, wants_event_stream
 from followlytics.services import agents, queries
 from followlytics.services.agents import AgentStatus
 from followlytics.services.queries import QueryAnswer
@@ -22,6 +27,16 @@ class QueryRequest(BaseModel):
     )
 
 
+class AgentProfileBody(BaseModel):
+    persona: str | None = Field(default=None, max_length=200, description="Who the agent is, in a phrase.")
+    brand_voice: str | None = Field(
+        default=None, max_length=1000, description="How drafts should sound, e.g. 'dry, warm, no emoji'."
+    )
+    preferences: str | None = Field(
+        default=None, max_length=1000, description="What the user wants from answers, e.g. 'EU focus'."
+    )
+
+
 @router.post("/create", status_code=201, response_model=AgentStatus)
 def create_agent(platform: PlatformDep, user_id: UserId) -> AgentStatus:
     return agents.create_agent(platform, user_id=user_id)
@@ -32,9 +47,32 @@ def agent_status(platform: PlatformDep, user_id: UserId) -> AgentStatus:
     return agents.agent_status(platform, user_id=user_id)
 
 
-@router.post("/query", response_model=QueryAnswer)
-def query_agent(body: QueryRequest, platform: PlatformDep, user_id: UserId) -> QueryAnswer:
+@router.post(
+    "/query",
+    response_model=QueryAnswer,
+    responses={200: {"content": {"text/event-stream": {}}, "description": "The answer, or its events."}},
+)
+def query_agent(
+    body: QueryRequest, platform: PlatformDep, user_id: UserId, accept: Annotated[str | None, Header()] = None
+) -> Any:
+    if wants_event_stream(accept):
+        return stream_answer(
+            lambda listener: queries.ask(
+                platform, user_id=user_id, question=body.question, handle=body.account, listener=listener
+            )
+        )
     return queries.ask(platform, user_id=user_id, question=body.question, handle=body.account)
+
+
+@router.get("/profile", response_model=AgentProfileBody)
+def get_profile(platform: PlatformDep, user_id: UserId) -> AgentProfileBody:
+    return AgentProfileBody(**agents.agent_profile(platform, user_id=user_id).to_json())
+
+
+@router.put("/profile", response_model=AgentProfileBody)
+def put_profile(body: AgentProfileBody, platform: PlatformDep, user_id: UserId) -> AgentProfileBody:
+    profile = AgentProfile(persona=body.persona, brand_voice=body.brand_voice, preferences=body.preferences)
+    return AgentProfileBody(**agents.set_agent_profile(platform, user_id=user_id, profile=profile).to_json())
 
 
 @router.delete("/destroy", response_model=AgentStatus)

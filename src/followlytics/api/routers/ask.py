@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Header
 from pydantic import BaseModel, Field
 
 from followlytics.api.deps import PlatformDep, UserId
+from followlytics.api.streaming import stream_answer, wants_event_stream
 from followlytics.services import queries
 from followlytics.services.queries import QueryAnswer
 
@@ -21,8 +22,24 @@ class AskRequest(BaseModel):
     )
 
 
-@router.post("/ask", response_model=QueryAnswer)
-def ask(body: AskRequest, platform: PlatformDep, user_id: UserId) -> QueryAnswer:
+@router.post(
+    "/ask",
+    response_model=QueryAnswer,
+    responses={200: {"content": {"text/event-stream": {}}, "description": "The answer, or its events."}},
+)
+def ask(
+    body: AskRequest, platform: PlatformDep, user_id: UserId, accept: Annotated[str | None, Header()] = None
+) -> Any:
+    if wants_event_stream(accept):
+        return stream_answer(
+            lambda listener: queries.ask_stateless(
+                platform,
+                user_id=user_id,
+                question=body.question,
+                follower_data=body.followerData,
+                listener=listener,
+            )
+        )
     return queries.ask_stateless(
         platform, user_id=user_id, question=body.question, follower_data=body.followerData
     )
