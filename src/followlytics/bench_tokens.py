@@ -5,8 +5,8 @@ evidence footer) answers the four roadmap use cases about a synthetic audience o
 with the analytics running in a real runtime over the imported snapshots. Only the model is scripted
 (`ScriptedModel`): on the first turn it calls the tools the built-in engine would plan for the question, on
 the next it answers with a fixed Markdown reply of about 200 tokens. Its usage is counted from what it was
-sent with `estimate_tokens` (one token per 3 bytes, an upper bound for GPT-4o-family tokenizers), so the
-figures are the prompts' own size, not a provider's tokenizer. Cost uses the shipped price table for xAI
+sent with `estimate_tokens` (one token per 3 bytes; about 24% above GPT-4o's tokenizer on these prompts),
+so the figures are the prompts' own size, not a provider's tokenizer. Cost uses the shipped price table for xAI
 `grok-4.3`. Goal: at most 4,000 input tokens per request, under $0.01 per question.
 """
 
@@ -120,7 +120,7 @@ def bench_tokens(followers: int, *, seed: int = 1, data_dir: Path | None = None)
         "benchmark": "tokens",
         "followers": followers,
         "model": f"{model.name}/{model.model}, scripted",
-        "token_count": "estimate_tokens: 1 token per 3 UTF-8 bytes (an upper bound)",
+        "token_count": "estimate_tokens: 1 token per 3 UTF-8 bytes",
         "goal_input_tokens_per_request": GOAL_INPUT_TOKENS_PER_REQUEST,
         "max_input_tokens_per_request": worst,
         "meets_goal": worst <= GOAL_INPUT_TOKENS_PER_REQUEST,

@@ -7,7 +7,8 @@
 - `history_messages`: the last few questions and answers about the same account, trimmed, for follow-ups.
 - `tool_result_message`: a tool's result as a `tool` message. Bios, names, posts and DMs in it were written by
   strangers, so the result is framed as data (`<data tool=...>`), its text fields cut short, its lists capped,
-  and every `<` `>` escaped, so no text inside can close the frame or pose as an instruction block.
+  and every `<` `>` escaped, so no text inside can close the frame or pose as an instruction block. Ids and
+  evidence are left out: the user sees the evidence under the answer, written by us, not by the model.
 
 Sizes are chosen so that a question about a 1M-follower audience stays under about 4,000 input tokens per
 request (`followlytics bench tokens`).
@@ -37,9 +38,15 @@ HISTORY_TURNS_FOR_MODEL = 3
 _HISTORY_ANSWER_CHARS = 400
 _PROFILE_CHARS = 600
 _MAX_STRING = 140
+# The tool list is the largest fixed part of every request; these keep it near 2,000 tokens for 12 tools.
+_TOOL_DESCRIPTION_CHARS = 150
+_ARGUMENT_DESCRIPTION_CHARS = 90
 _MAX_ITEMS = 10
 # About 1,000 tokens of results per turn, however many tools it called, keeps a request under 4,000.
-RESULTS_CHARS = 4200
+RESULTS_CHARS = 2800
+# Numeric X ids and our account ids cost tokens and tell the model nothing it can use: handles name people.
+# Evidence is shown to the user under the answer, written by us; the model only needs the tool's name to cite.
+_KEYS_DROPPED = frozenset({"id", "account_id", "evidence"})
 _MIN_RESULT_CHARS = 1400
 _FLOAT_DIGITS = 4
 
@@ -92,7 +99,11 @@ def system_prompt(*, account_handle: str, profile: AgentProfile, memory: Sequenc
 
 def tool_specs(registry: ToolRegistry) -> tuple[ToolSpec, ...]:
     return tuple(
-        ToolSpec(tool.name, _first_sentence(tool.description), _compact_schema(tool.parameters))
+        ToolSpec(
+            tool.name,
+            _cut(_first_sentence(tool.description), _TOOL_DESCRIPTION_CHARS) or "",
+            _compact_schema(tool.parameters),
+        )
         for tool in registry
     )
 
@@ -130,9 +141,9 @@ def _compact(value: Any, *, max_items: int) -> Any:
     if isinstance(value, dict):
         out = {}
         for key, item in value.items():
-            if item is None or item == [] or item == {} or item == "":
+            if item is None or item == [] or item == {} or item == "" or key in _KEYS_DROPPED:
                 continue
-            out[key] = _compact_evidence(item) if key == "evidence" else _compact(item, max_items=max_items)
+            out[key] = _compact(item, max_items=max_items)
         return out
     if isinstance(value, list):
         items = [_compact(item, max_items=max_items) for item in value[:max_items]]
@@ -144,14 +155,6 @@ def _compact(value: Any, *, max_items: int) -> Any:
     if isinstance(value, str):
         return _cut(value, _MAX_STRING)
     return value
-
-
-def _compact_evidence(evidence: Any) -> Any:
-    # The full evidence goes to the user under the answer; the model needs only enough to cite it.
-    if not isinstance(evidence, dict):
-        return evidence
-    keep = ("snapshot", "rows_read", "rows_matched", "method", "filters")
-    return {key: evidence[key] for key in keep if evidence.get(key) not in (None, {}, [])}
 
 
 def _escaped_json(value: Any) -> str:
@@ -174,13 +177,15 @@ def _compact_schema(schema: dict[str, Any]) -> dict[str, Any]:
 def _compact_property(prop: dict[str, Any]) -> dict[str, Any]:
     # Bounds are left out: the registry checks every argument and a violation comes back to the model as a
     # tool error naming the field, which costs tokens only when it happens.
-    prop = {k: v for k, v in prop.items() if k not in _SCHEMA_KEYS_DROPPED}
     options = prop.get("anyOf")
     if isinstance(options, list) and len(options) == 2 and {"type": "null"} in options:
         (real,) = [option for option in options if option != {"type": "null"}]
         prop = {**{k: v for k, v in prop.items() if k != "anyOf"}, **real}
         if prop.get("default", 0) is None:
             del prop["default"]
+    prop = {k: v for k, v in prop.items() if k not in _SCHEMA_KEYS_DROPPED}
+    if isinstance(prop.get("description"), str):
+        prop["description"] = _cut(prop["description"], _ARGUMENT_DESCRIPTION_CHARS)
     return prop
 
 
