@@ -302,8 +302,15 @@ def demo(
         _platform(settings) as platform,
     ):
         seeded = seed_demo(platform, pro_followers=followers)
+        models = platform.models.provider_names
     base = f"http://{host}:{port}"
     out.print(f"\n[bold]Followlytics demo[/bold] on {base} (API docs: {base}/docs)\n")
+    engine = (
+        " -> ".join([*models, "builtin"])
+        if models
+        else "the built-in engine (no model key set; see docs/llm.md)"
+    )
+    out.print(f"Answers come from: {engine}\n", highlight=False)
     for user in seeded:
         accounts = ", ".join(f"@{i.account} ({i.kind}, {i.rows:,} followers)" for i in user.imports)
         out.print(f"{user.plan.title()} user {user.email}: {accounts}")
