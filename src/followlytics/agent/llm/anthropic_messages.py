@@ -33,10 +33,7 @@ Errors become `ModelError`s (`followlytics.errors`), with messages written here,
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Iterator, Mapping
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
+from collections.abc import Iterator
 from typing import Any
 
 import anthropic
@@ -56,6 +53,7 @@ from followlytics.agent.llm.messages import (
     ToolCallReady,
     Usage,
 )
+from followlytics.agent.llm.provider_errors import quoted, retry_after_seconds
 from followlytics.errors import ModelError, ModelMisconfigured, ModelRejected, ModelUnavailable
 
 __all__ = ["DEFAULT_BASE_URL", "DEFAULT_MODEL", "AnthropicProvider"]
@@ -96,8 +94,6 @@ _KEY_ENV = "FOLLOWLYTICS_ANTHROPIC_API_KEY"
 _MODEL_ENV = "FOLLOWLYTICS_ANTHROPIC_MODEL"
 _BASE_URL_ENV = "FOLLOWLYTICS_ANTHROPIC_BASE_URL"
 # Anything shaped like an Anthropic key, in case a provider message echoes one that is not ours.
-_KEY_PATTERN = re.compile(r"sk-ant-[A-Za-z0-9_\-]+")
-_MAX_QUOTE = 300
 _NOT_A_MESSAGE = "it answered with something that is not a Messages API message"
 
 
@@ -318,7 +314,7 @@ class AnthropicProvider:
             )
         if status in (408, 409, 429) or (status is not None and status >= 500):
             # Anthropic sends retry-after with 429s; a 503 or 529 from a proxy may carry one too.
-            retry_after = _retry_after(exc.response.headers)
+            retry_after = retry_after_seconds(exc.response.headers)
             return ModelUnavailable(
                 f"{label}: {said}; will retry or fail over",
                 provider=self.name,
@@ -333,9 +329,7 @@ class AnthropicProvider:
         """The provider's own explanation, cut short, with our key (or anything like a key) blanked out."""
         if not message:
             return "no explanation given"
-        text = message.replace(self._api_key, "[redacted]") if self._api_key else message
-        text = _KEY_PATTERN.sub("[redacted]", text)
-        return text if len(text) <= _MAX_QUOTE else text[: _MAX_QUOTE - 1] + "…"
+        return quoted(message, key=self._api_key)
 
 
 def _messages(messages: tuple[Message, ...]) -> list[dict[str, Any]]:
@@ -392,30 +386,6 @@ def _is_billing(status: int | None, error_type: str, error_code: str | None, mes
         return True
     # Anthropic answers an empty prepaid balance with a plain 400 invalid_request_error; only the text tells.
     return status == 400 and "credit balance is too low" in (message or "").lower()
-
-
-def _retry_after(headers: Mapping[str, str]) -> float | None:
-    """`retry-after` in seconds (a number or an HTTP date); `retry-after-ms` when it is more precise."""
-    value = headers.get("retry-after-ms")
-    if value:
-        try:
-            return max(0.0, float(value) / 1000)
-        except ValueError:
-            pass
-    value = headers.get("retry-after")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 def _cause(exc: anthropic.APIError) -> BaseException | None:

@@ -29,9 +29,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator, Mapping
-from datetime import UTC, datetime
 from decimal import Decimal
-from email.utils import parsedate_to_datetime
 from typing import Any, Literal
 
 import openai
@@ -50,6 +48,8 @@ from followlytics.agent.llm.messages import (
     ToolSpec,
     Usage,
 )
+from followlytics.agent.llm.pricing import ticks_to_usd
+from followlytics.agent.llm.provider_errors import quoted, retry_after_seconds
 from followlytics.errors import ModelError, ModelMisconfigured, ModelRejected, ModelUnavailable
 
 __all__ = ["DEFAULT_BASE_URLS", "INVALID_ARGUMENTS_KEY", "Flavour", "OpenAICompatProvider"]
@@ -69,7 +69,6 @@ _SETTINGS_PREFIXES = {"local": "FOLLOWLYTICS_LOCAL_LLM"}
 # OPENAI_API_KEY / OPENAI_ADMIN_KEY environment variables and send a real OpenAI key to that server.
 _NO_KEY = "no-key"
 
-_TICKS_PER_USD_EXPONENT = -10  # xAI: 1 USD = 1e10 ticks
 _RETRYABLE_STATUSES = {408, 409, 429, 529}
 _FINISH_REASONS: dict[str, FinishReason] = {
     "stop": "stop",
@@ -79,7 +78,6 @@ _FINISH_REASONS: dict[str, FinishReason] = {
 }
 _BAD_KEY = re.compile(r"\b(incorrect|invalid|missing|no)\b[^.]{0,40}\bapi[ _-]?key", re.IGNORECASE)
 _NO_CREDITS = re.compile(r"\bcredits\b|spending limit", re.IGNORECASE)
-_KEYLIKE = re.compile(r"\S*\*{2,}\S*|\b(?:sk|xai|xa)-[A-Za-z0-9_\-]{6,}")
 
 
 class OpenAICompatProvider:
@@ -264,7 +262,7 @@ class OpenAICompatProvider:
                 status=status,
             )
         if status in _RETRYABLE_STATUSES or status >= 500:
-            retry_after = _retry_after(headers)
+            retry_after = retry_after_seconds(headers)
             reason = "is rate limiting requests" if status == 429 else "is unavailable"
             hint = f"; retry after {retry_after:g} s" if retry_after is not None else ""
             return ModelUnavailable(
@@ -281,12 +279,7 @@ class OpenAICompatProvider:
         )
 
     def _redact(self, text: str) -> str:
-        """The provider's own words, minus anything that looks like a key, cut short."""
-        if self._api_key:
-            text = text.replace(self._api_key, "[redacted]")
-        text = _KEYLIKE.sub("[redacted]", text)
-        text = " ".join(text.split())
-        return text if len(text) <= 300 else text[:297] + "..."
+        return quoted(text, key=self._api_key)
 
 
 class _StreamAssembler:
@@ -415,7 +408,7 @@ def _usage(raw: Mapping[str, Any] | None, flavour: Flavour) -> Usage:
         cached_input_tokens=cached,
         output_tokens=output,
         reasoning_tokens=reasoning,
-        reported_cost_usd=_ticks_to_usd(raw.get("cost_in_usd_ticks")),
+        reported_cost_usd=_reported_cost(raw.get("cost_in_usd_ticks")),
         raw=json.loads(json.dumps(raw)),
     )
 
@@ -427,11 +420,12 @@ def _count(value: Any) -> int:
         return 0
 
 
-def _ticks_to_usd(ticks: Any) -> Decimal | None:
+def _reported_cost(ticks: Any) -> Decimal | None:
+    """xAI's own figure (`usage.cost_in_usd_ticks`), when it sent a usable one."""
     if isinstance(ticks, bool) or not isinstance(ticks, int | str):
         return None
     try:
-        return Decimal(int(ticks)).scaleb(_TICKS_PER_USD_EXPONENT)
+        return ticks_to_usd(int(ticks))
     except ValueError:
         return None
 
@@ -467,33 +461,6 @@ def _text(value: Any) -> str | None:
 def _identifier(value: Any) -> str | None:
     text = _text(value)
     return text if text and re.fullmatch(r"[A-Za-z0-9_.\-]{1,60}", text) else None
-
-
-def _retry_after(headers: Mapping[str, str]) -> float | None:
-    """Seconds to wait from `retry-after-ms`, else `retry-after` (seconds or an HTTP date)."""
-    millis = headers.get("retry-after-ms")
-    if millis:
-        try:
-            value = float(millis) / 1000
-            if value >= 0:
-                return value
-        except ValueError:
-            pass
-    seconds = headers.get("retry-after")
-    if not seconds:
-        return None
-    try:
-        value = float(seconds)
-        return value if value >= 0 else None
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(seconds)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 def _cause(exc: BaseException) -> str:
