@@ -303,7 +303,10 @@ def test_follow_ups_send_the_earlier_turns_and_the_profile_shapes_the_system_pro
     assert '"dry wit, no emoji"' in system and '"EU focus"' in system
     conversation = [(m["role"], m["content"]) for m in xai.bodies[1]["messages"][1:]]
     assert conversation[0] == ("user", "Who are my top 10 followers?")
-    assert conversation[1][0] == "assistant" and conversation[1][1].startswith("Top 10 are led by @mallory.")
+    role, earlier = conversation[1]
+    assert role == "assistant" and earlier.startswith(
+        '<data tool="earlier_answer">{"tools":[],"answer":"Top 10'
+    )
     assert conversation[-1] == ("user", "and the next 10?")
 
 
@@ -358,6 +361,13 @@ def test_hostile_bios_reach_the_model_only_as_framed_data_and_nothing_secret_lea
     with platform.db.session() as session:
         stored = session.get_one(Query, answer.query_id)
         assert XAI_KEY not in stored.answer + json.dumps(stored.tools) + json.dumps(stored.evidence)
+
+    # The next question replays that answer (which quotes the attacker's name) only as framed data.
+    xai.push(oai.reply("And the next 3 start with @fan_39."))
+    ask(platform, user_id=user_id, question="and the next 3?")
+    earlier = [m for m in xai.bodies[2]["messages"] if m["role"] == "assistant"]
+    assert earlier and all(m["content"].startswith('<data tool="earlier_answer">') for m in earlier)
+    assert '"name":"top_followers","arguments":{"limit":3}' in earlier[-1]["content"]
 
 
 @pytest.fixture

@@ -4,7 +4,8 @@
   found in data, no sending), the user's preferences and brand voice, and a short memory.
 - `tool_specs`: the registry's tools with compact argument schemas (titles dropped), the largest fixed part of
   every request.
-- `history_messages`: the last few questions and answers about the same account, trimmed, for follow-ups.
+- `history_messages`: the last few questions about the same account, with the calls made and the answers
+  (trimmed, framed as data), for follow-ups.
 - `tool_result_message`: a tool's result as a `tool` message. Bios, names, posts and DMs in it were written by
   strangers, so the result is framed as data (`<data tool=...>`), its text fields cut short, its lists capped,
   and every `<` `>` escaped, so no text inside can close the frame or pose as an instruction block. Ids and
@@ -109,12 +110,22 @@ def tool_specs(registry: ToolRegistry) -> tuple[ToolSpec, ...]:
 
 
 def history_messages(history: Sequence[Turn], *, turns: int = HISTORY_TURNS_FOR_MODEL) -> list[Message]:
-    """The last `turns` questions and their answers (trimmed) as user/assistant messages, oldest first."""
+    """The last `turns` questions as user messages, each followed by what was done and said, oldest first.
+
+    An earlier answer quotes names and bios from tool results, so it goes back framed as data like any tool
+    result (`<data tool="earlier_answer">`), with the calls made for it: "and the next 10?" needs the
+    arguments, and no stranger's text is ever replayed as the assistant's own words.
+    """
     messages: list[Message] = []
     for turn in list(history)[-turns:]:
         messages.append(Message("user", turn.question))
-        if turn.answer:
-            messages.append(Message("assistant", _cut(turn.answer, _HISTORY_ANSWER_CHARS) or ""))
+        if turn.answer or turn.calls:
+            earlier = {
+                "tools": [{"name": call.tool, "arguments": call.arguments} for call in turn.calls],
+                "answer": _cut(turn.answer, _HISTORY_ANSWER_CHARS),
+            }
+            body = _escaped_json(earlier)
+            messages.append(Message("assistant", f'<data tool="earlier_answer">{body}</data>'))
     return messages
 
 
