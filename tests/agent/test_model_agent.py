@@ -122,7 +122,11 @@ def test_a_full_turn_with_two_tool_calls_answers_cites_evidence_and_costs_what_t
     xai: oai.FakeOpenAI = world["xai"]
     xai.push(
         oai.reply(
-            tool_calls=[("call_a", "top_followers", {"limit": 3}), ("call_b", "audience_locations", {})],
+            tool_calls=[
+                # A model cannot aim a tool at another account: the control plane sets account_id.
+                ("call_a", "top_followers", {"limit": 3, "account_id": "acc_someone_else"}),
+                ("call_b", "audience_locations", {}),
+            ],
             usage=oai.usage(3000, 500, cached_tokens=1000, reasoning_tokens=0),
             request_id="req_turn_1",
         ),
@@ -144,6 +148,8 @@ def test_a_full_turn_with_two_tool_calls_answers_cites_evidence_and_costs_what_t
     assert [tool["name"] for tool in answer.tools] == ["top_followers", "audience_locations"]
     assert answer.tools[0]["arguments"]["limit"] == 3
     assert len(answer.evidence) == 2 and answer.evidence[0]["rows_read"] == 39
+    used = answer.tools[0]["arguments"]["account_id"]
+    assert used == answer.evidence[0]["account_id"] and used != "acc_someone_else"
 
     # grok-4.3, per 1M tokens: turn 1 = 2,000 x 1.25 + 1,000 cached x 0.20 + 500 x 2.50
     #   = 0.0025 + 0.0002 + 0.00125 = 0.00395;

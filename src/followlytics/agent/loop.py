@@ -22,7 +22,7 @@ calls still run, and the answer says what to import. Every other error raised by
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -137,7 +137,7 @@ def _run_models(
     *,
     models: ModelSetup,
     registry: ToolRegistry,
-    run_call: Any,
+    run_call: Callable[[str, dict[str, Any]], ToolCallRecord],
     system: str,
     history: Sequence[Turn],
     listener: Listener | None,
@@ -156,9 +156,9 @@ def _run_models(
         listener=listener,
     )
     costed = [CostedCall(attempt, _cost(attempt, models)) for attempt in run.attempts]
-    if run.unanswered:
-        return costed
     answered = [a for a in run.attempts if a.completion is not None]
+    if run.unanswered or not answered:  # no provider answered, or the budget allowed no request at all
+        return costed
     footer = _evidence_footer(run.records, stopped=run.stopped)
     text = "\n\n".join(part for part in (run.text or _NO_TEXT, footer) if part)
     if listener is not None and footer:
@@ -167,7 +167,7 @@ def _run_models(
         answer=text,
         tools=run.records,
         evidence=_evidence(run.records),
-        provider=answered[-1].provider if answered else "builtin",
+        provider=answered[-1].provider,
         model_calls=costed,
         failover=any(a.failover for a in run.attempts),
     )
