@@ -6,8 +6,8 @@ with the analytics running in a real runtime over the imported snapshots. Only t
 (`ScriptedModel`): on the first turn it calls the tools the built-in engine would plan for the question, on
 the next it answers with a fixed Markdown reply of about 200 tokens. Its usage is counted from what it was
 sent with `estimate_tokens` (one token per 3 bytes; about 24% above GPT-4o's tokenizer on these prompts),
-so the figures are the prompts' own size, not a provider's tokenizer. Cost uses the shipped price table for xAI
-`grok-4.3`. Goal: at most 4,000 input tokens per request, under $0.01 per question.
+so the figures are the prompts' own size, not a provider's tokenizer. Cost uses the shipped price table
+for xAI `grok-4.3`. Goal: at most 4,000 input tokens per request, under $0.01 per question.
 """
 
 from __future__ import annotations

@@ -27,6 +27,8 @@ from followlytics.agent.llm.messages import Message, ToolCall, ToolSpec
 from followlytics.agent.tools import ToolRegistry
 
 __all__ = [
+    "HISTORY_TURNS_FOR_MODEL",
+    "RESULTS_CHARS",
     "AgentProfile",
     "history_messages",
     "system_prompt",

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from followlytics.agent.events import Listener
 from followlytics.agent.llm import Turn
 from followlytics.agent.loop import AgentAnswer, CostedCall, recorded_turn, run_agent
-from followlytics.agent.prompts import AgentProfile
+from followlytics.agent.prompts import HISTORY_TURNS_FOR_MODEL, AgentProfile
 from followlytics.agent.tools import default_registry
 from followlytics.audience.datasets import Dataset, missing
 from followlytics.audience.importers import parse_user_objects
@@ -90,7 +90,8 @@ def ask(
         registry=default_registry(code=platform.sandboxes.isolates),
         models=platform.models,
         profile=profile,
-        memory=[turn.question for turn in history],
+        # The last turns go to the model whole; the memory line keeps the questions before them.
+        memory=[turn.question for turn in history[:-HISTORY_TURNS_FOR_MODEL]],
         listener=listener,
     )
     return _record(
