@@ -1,4 +1,7 @@
-"""The local sandbox provider: real child processes running the runtime, their lifecycle and isolation."""
+"""The local sandbox provider: real runtime processes (under bubblewrap where it works), their lifecycle.
+
+Isolation itself (network, files, PID namespace, limits) is tested in `test_bubblewrap.py`.
+"""
 
 from __future__ import annotations
 
@@ -67,7 +70,8 @@ def test_create_runs_the_sandbox_and_exec_returns_tool_results(
 
     assert provider.create("sbx_1", user_root) is SandboxState.RUNNING
     assert provider.state("sbx_1") is SandboxState.RUNNING
-    assert provider.exec("sbx_1", "ping", {}) == {"pong": True, "root": "u1"}
+    # Under bubblewrap the user's folder is mounted at /data.
+    assert provider.exec("sbx_1", "ping", {}) == {"pong": True, "root": "data" if provider.isolates else "u1"}
 
     result = provider.exec("sbx_1", "top_followers", {"account_id": "acc_x", "limit": 5})
     assert [f["username"] for f in result["followers"]] == ["user_big", "user_small"]
@@ -102,23 +106,96 @@ def test_runtime_errors_come_back_as_their_own_types(provider: LocalSandboxProvi
     assert provider.exec("sbx_1", "ping", {})["pong"] is True
 
 
+def _status(pid: int) -> str:
+    return next(
+        line for line in Path(f"/proc/{pid}/status").read_text().splitlines() if line.startswith("State:")
+    )
+
+
+def test_pause_freezes_the_process_and_a_call_resumes_it(provider: LocalSandboxProvider, user_root: Path):
+    provider.create("sbx_1", user_root)
+    pid = provider.pid("sbx_1")
+    assert pid is not None
+    provider.exec("sbx_1", "top_followers", {"account_id": "acc_x"})  # loads the snapshot
+
+    assert provider.pause("sbx_1") is SandboxState.PAUSED
+    assert provider.state("sbx_1") is SandboxState.PAUSED
+    assert "T (stopped)" in _status(pid)
+    assert provider.pause("sbx_1") is SandboxState.PAUSED  # twice is fine
+
+    result = provider.exec("sbx_1", "top_followers", {"account_id": "acc_x"})
+    assert result["matched"] == 2
+    assert provider.state("sbx_1") is SandboxState.RUNNING
+    assert provider.pid("sbx_1") == pid  # the same process, memory kept
+    assert "T (stopped)" not in _status(pid)
+
+    provider.pause("sbx_1")
+    assert provider.start("sbx_1") is SandboxState.RUNNING
+    assert provider.pid("sbx_1") == pid
+    assert provider.exec("sbx_1", "ping", {})["pong"] is True
+
+
+def test_archive_ends_the_process_and_exec_starts_a_new_one(provider: LocalSandboxProvider, user_root: Path):
+    provider.create("sbx_1", user_root)
+    first_pid = provider.pid("sbx_1")
+    scratch = provider.scratch("sbx_1")
+    assert first_pid is not None and scratch is not None and scratch.is_dir()
+
+    assert provider.archive("sbx_1") is SandboxState.ARCHIVED
+    assert provider.state("sbx_1") is SandboxState.ARCHIVED
+    assert provider.pid("sbx_1") is None
+    _wait_dead(first_pid)
+    assert not scratch.exists()  # scratch is wiped; the user's folder (the workspace) is kept
+    assert user_root.is_dir()
+
+    assert provider.exec("sbx_1", "top_followers", {"account_id": "acc_x"})["matched"] == 2
+    assert provider.state("sbx_1") is SandboxState.RUNNING
+    assert provider.pid("sbx_1") not in (None, first_pid)
+
+    provider.archive("sbx_1")
+    assert provider.start("sbx_1") is SandboxState.RUNNING
+    assert provider.start("sbx_1") is SandboxState.RUNNING  # no-op when running
+
+
+def test_a_paused_sandbox_can_be_archived_and_deleted(provider: LocalSandboxProvider, user_root: Path):
+    provider.create("sbx_1", user_root)
+    pid = provider.pid("sbx_1")
+    assert pid is not None
+    provider.pause("sbx_1")
+    assert provider.archive("sbx_1") is SandboxState.ARCHIVED
+    _wait_dead(pid)
+    assert provider.pause("sbx_1") is SandboxState.ARCHIVED  # nothing to freeze
+    assert provider.exec("sbx_1", "ping", {})["pong"] is True
+    second = provider.pid("sbx_1")
+    assert second is not None
+    provider.pause("sbx_1")
+    assert provider.delete("sbx_1") is SandboxState.DESTROYED
+    _wait_dead(second)
+
+
+def test_a_sandbox_outlives_the_thread_that_started_it(provider: LocalSandboxProvider, user_root: Path):
+    # bwrap's --die-with-parent is tied to the thread that started it; servers call from pool threads.
+    starter = threading.Thread(target=provider.create, args=("sbx_1", user_root))
+    starter.start()
+    starter.join(timeout=30)
+    pid = provider.pid("sbx_1")
+    time.sleep(0.3)
+    assert provider.state("sbx_1") is SandboxState.RUNNING
+    assert provider.exec("sbx_1", "ping", {})["pong"] is True
+    assert provider.pid("sbx_1") == pid
+
+
 def test_stop_then_exec_starts_a_new_child(provider: LocalSandboxProvider, user_root: Path):
     provider.create("sbx_1", user_root)
     first_pid = provider.pid("sbx_1")
     assert first_pid is not None
 
-    assert provider.stop("sbx_1") is SandboxState.STOPPED
-    assert provider.state("sbx_1") is SandboxState.STOPPED
-    assert provider.pid("sbx_1") is None
+    assert provider.archive("sbx_1") is SandboxState.ARCHIVED
     _wait_dead(first_pid)
 
     assert provider.exec("sbx_1", "ping", {})["pong"] is True
     assert provider.state("sbx_1") is SandboxState.RUNNING
     assert provider.pid("sbx_1") not in (None, first_pid)
-
-    provider.stop("sbx_1")
-    assert provider.start("sbx_1") is SandboxState.RUNNING
-    assert provider.start("sbx_1") is SandboxState.RUNNING  # no-op when running
 
 
 def test_delete_forgets_the_sandbox(provider: LocalSandboxProvider, user_root: Path):
@@ -134,7 +211,8 @@ def test_delete_forgets_the_sandbox(provider: LocalSandboxProvider, user_root: P
     with pytest.raises(SandboxError):
         provider.start("sbx_1")
     assert provider.delete("sbx_1") is SandboxState.DESTROYED  # twice is fine
-    assert provider.stop("sbx_never") is SandboxState.DESTROYED
+    assert provider.archive("sbx_never") is SandboxState.DESTROYED
+    assert provider.pause("sbx_never") is SandboxState.DESTROYED
     assert provider.state("sbx_never") is SandboxState.DESTROYED
     assert user_root.is_dir()  # the user's data stays in the control plane
 
@@ -167,8 +245,12 @@ def test_no_secret_of_the_parent_reaches_the_child(
     assert b"sekrit" not in raw and b"sk-test" not in raw and b"xai-test" not in raw and b"dt-test" not in raw
     assert not [name for name in child_env if name.startswith("FOLLOWLYTICS_")]
     assert not [name for name in child_env if name.endswith(("_KEY", "_TOKEN", "_SECRET"))]
-    assert child_env["HOME"] == str(user_root.resolve())
-    assert Path(f"/proc/{pid}/cwd").resolve() == user_root.resolve()
+    if provider.isolates:
+        # bwrap's --chdir adds PWD.
+        assert set(child_env) == {"PATH", "HOME", "TMPDIR", "PYTHONDONTWRITEBYTECODE", "PYTHONPATH", "PWD"}
+        assert child_env["HOME"] == child_env["TMPDIR"] == "/scratch"
+    else:
+        assert child_env["HOME"] == str(user_root.resolve())
 
 
 def test_a_child_killed_between_calls_is_restarted_by_the_next_call(
@@ -181,10 +263,10 @@ def test_a_child_killed_between_calls_is_restarted_by_the_next_call(
     # A killed multi-threaded process can show as a zombie before it can be reaped, so wait for the
     # provider to see it gone rather than for /proc.
     deadline = time.monotonic() + 5
-    while provider.state("sbx_1") is not SandboxState.STOPPED and time.monotonic() < deadline:
+    while provider.state("sbx_1") is not SandboxState.ARCHIVED and time.monotonic() < deadline:
         time.sleep(0.01)
 
-    assert provider.state("sbx_1") is SandboxState.STOPPED
+    assert provider.state("sbx_1") is SandboxState.ARCHIVED  # a death is not an error
     result = provider.exec("sbx_1", "top_followers", {"account_id": "acc_x"})
     assert result["matched"] == 2
     assert provider.state("sbx_1") is SandboxState.RUNNING
@@ -214,7 +296,7 @@ def test_a_child_dying_during_a_call_fails_that_call_and_the_next_one_restarts(
 
     assert len(outcome) == 1 and isinstance(outcome[0], SandboxError)
     assert "stopped during ping" in str(outcome[0])
-    assert provider.state("sbx_1") is SandboxState.STOPPED
+    assert provider.state("sbx_1") is SandboxState.ARCHIVED
     assert provider.exec("sbx_1", "ping", {})["pong"] is True
 
 
@@ -230,18 +312,21 @@ def test_a_call_past_the_timeout_kills_the_child(user_root: Path):
             provider.exec("sbx_1", "ping", {})
         assert time.monotonic() - started < 6
         _wait_dead(pid)
-        assert provider.state("sbx_1") is SandboxState.STOPPED
+        assert provider.state("sbx_1") is SandboxState.ARCHIVED
     finally:
         provider.close()
 
 
-def test_a_child_that_cannot_start_in_time_leaves_the_sandbox_stopped(user_root: Path):
+def test_a_child_that_cannot_start_in_time_leaves_the_sandbox_in_error(user_root: Path):
     provider = LocalSandboxProvider(timeout=0.01)  # far less than a Python start-up
     try:
         with pytest.raises(SandboxError, match="did not answer"):
             provider.create("sbx_1", user_root)
-        assert provider.state("sbx_1") is SandboxState.STOPPED
+        assert provider.state("sbx_1") is SandboxState.ERROR
         assert provider.pid("sbx_1") is None
+        provider._timeout = 20  # the cause went away: the next call starts it
+        assert provider.exec("sbx_1", "ping", {})["pong"] is True
+        assert provider.state("sbx_1") is SandboxState.RUNNING
     finally:
         provider.close()
 
@@ -267,10 +352,11 @@ def test_calls_from_many_threads_are_serialised(provider: LocalSandboxProvider, 
     assert results == [2] * 20
 
 
-def test_close_stops_every_child_and_can_run_twice(tmp_path: Path, user_root: Path):
+def test_close_ends_every_child_and_can_run_twice(tmp_path: Path, user_root: Path):
     provider = LocalSandboxProvider(log_dir=tmp_path / "logs")
     provider.create("sbx_1", user_root)
     provider.create("sbx_2", tmp_path / "users" / "u2")
+    provider.pause("sbx_2")  # a frozen one is ended too
     pids = [provider.pid("sbx_1"), provider.pid("sbx_2")]
 
     provider.close()
@@ -278,14 +364,14 @@ def test_close_stops_every_child_and_can_run_twice(tmp_path: Path, user_root: Pa
     for pid in pids:
         assert pid is not None
         _wait_dead(pid)
-    assert provider.state("sbx_1") is SandboxState.STOPPED
-    assert provider.state("sbx_2") is SandboxState.STOPPED
+    assert provider.state("sbx_1") is SandboxState.ARCHIVED
+    assert provider.state("sbx_2") is SandboxState.ARCHIVED
     assert (tmp_path / "logs" / "sbx_1.log").is_file()
 
 
 def test_a_sandbox_cannot_choose_the_control_planes_error_status() -> None:
     from followlytics.errors import InvalidInput, NoAudienceData, ToolFailed
-    from followlytics.sandbox.local import _error_from
+    from followlytics.sandbox.base import error_from_answer as _error_from
 
     assert type(_error_from({"type": "Unauthorized", "message": "log in again"})) is ToolFailed
     assert type(_error_from({"type": "Conflict", "message": "x"})) is ToolFailed

@@ -260,10 +260,11 @@ def test_files_are_written_to_a_scratch_folder_that_is_removed_afterwards(root: 
     assert sorted(p.relative_to(root) for p in root.rglob("*")) == before
 
 
-def test_the_local_provider_does_not_isolate():
-    # So the control plane must not offer the code tool on it (the tool registry's caller checks this).
-    assert LocalSandboxProvider.isolates is False
-    assert LocalSandboxProvider(timeout=5).isolates is False
+def test_the_local_provider_isolates_only_under_bubblewrap():
+    # The control plane offers the code tool only to a provider that isolates (the registry's caller checks).
+    plain = LocalSandboxProvider(timeout=5, isolation="none")
+    assert plain.isolates is False
+    plain.close()
 
 
 @pytest.fixture

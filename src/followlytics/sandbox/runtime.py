@@ -1,8 +1,11 @@
 """The program that runs inside a sandbox: tool calls in, compact JSON results out, over one user's folder.
 
     python -m followlytics.sandbox.runtime --root USER_ROOT
+    python -m followlytics.sandbox.runtime --root USER_ROOT --request '{"tool": ..., "args": {...}}'
 
-Wire protocol: one JSON object per line on stdin, one answer per line on stdout, in order.
+Wire protocol: one JSON object per line on stdin, one answer per line on stdout, in order. With
+`--request`, the one request given answers on stdout and the program exits (remote sandboxes, whose
+process API runs a command and returns its output, use this form).
 
     -> {"id": 1, "tool": "top_followers", "args": {"account_id": "acc_x", "limit": 5}}
     <- {"id": 1, "ok": true, "result": {...}}
@@ -23,6 +26,7 @@ gets a newer snapshot.
 from __future__ import annotations
 
 import argparse
+import io
 import logging
 import os
 import re
@@ -236,6 +240,9 @@ def main(argv: list[str] | None = None) -> int:
         "--root", type=Path, required=True, help="The user's folder; nothing outside it is read."
     )
     parser.add_argument(
+        "--request", help="Answer this one JSON request on stdout and exit, instead of serving stdin."
+    )
+    parser.add_argument(
         "--memory-limit",
         default=DEFAULT_MEMORY_LIMIT,
         help="Memory DuckDB may use before spilling tables to a temporary folder (default %(default)s).",
@@ -246,7 +253,11 @@ def main(argv: list[str] | None = None) -> int:
     # library writing to stdout (even from C) cannot corrupt the protocol.
     answers = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
-    serve(Runtime(options.root.resolve(), memory_limit=options.memory_limit), sys.stdin.buffer, answers)
+    runtime = Runtime(options.root.resolve(), memory_limit=options.memory_limit)
+    if options.request is not None:
+        serve(runtime, io.BytesIO(options.request.encode() + b"\n"), answers)
+        return 0
+    serve(runtime, sys.stdin.buffer, answers)
     return 0
 
 
