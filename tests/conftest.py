@@ -34,7 +34,10 @@ class ApiUser:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path / "data", database_url=None, admin_key="admin-test-key")
+    # No job consumer per test app: tests that need the queue start one (jobs.tasks.start_jobs).
+    return Settings(
+        data_dir=tmp_path / "data", database_url=None, admin_key="admin-test-key", queue_in_process=False
+    )
 
 
 @pytest.fixture

@@ -34,7 +34,7 @@ def test_users_import_ask_and_status(cli, tmp_path: Path) -> None:
     assert "@" in human and "Evidence" in human
 
     status = json.loads(cli("agents", "status", "cli@example.com", "--json").stdout)
-    assert status["state"] in {"running", "stopped"}
+    assert status["state"] in {"running", "archived"}
     assert status["transitions"][0]["to"] == "creating"
 
 

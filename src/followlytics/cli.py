@@ -251,10 +251,55 @@ def agents_status(
     out.print(
         f"agent {status.id}: [bold]{status.state}[/bold] on {status.sandbox_provider} ({status.sandbox_id})"
     )
-    table = Table("from", "to", "at")
+    out.print(f"last active {status.last_active_at.isoformat()}")
+    out.print(
+        "time in state: "
+        + ", ".join(f"{state} {_duration(seconds)}" for state, seconds in status.time_in_state.items())
+    )
+    table = Table("from", "to", "at", "reason")
     for t in status.transitions:
-        table.add_row(t["from"] or "-", t["to"] or "-", t["at"] or "-")
+        table.add_row(t["from"] or "-", t["to"] or "-", t["at"] or "-", t.get("reason") or "-")
     out.print(table)
+
+
+def _duration(seconds: float) -> str:
+    minutes, secs = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m{secs:02d}s"
+
+
+@app.command()
+def sweep(as_json: JsonFlag = False) -> None:
+    """Apply the agent lifecycle policy now: pause idle agents, archive long-paused ones and those over
+    capacity, destroy agents inactive for the configured days (what the worker does periodically)."""
+    from followlytics.services.lifecycle import sweep as run_sweep
+
+    with _platform() as platform:
+        report = run_sweep(platform)
+    if as_json:
+        _print_json(report.to_json())
+        return
+    out.print(
+        f"{report.agents} agents: {report.paused} paused, {report.archived} archived, "
+        f"{report.destroyed} destroyed, {report.lost} lost by provider, {report.skipped} skipped, "
+        f"{report.failed} failed"
+    )
+    for action in report.actions:
+        detail = f" ({action.detail})" if action.detail else ""
+        out.print(f"  {action.agent_id}: {action.action} [{action.reason}] {action.outcome}{detail}")
+
+
+@app.command()
+def worker(
+    workers: Annotated[int, typer.Option(help="Worker threads.")] = 2,
+) -> None:
+    """Run the job worker: the periodic lifecycle sweep and queued questions (huey consumer)."""
+    import logging
+
+    from followlytics.jobs.tasks import huey
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    huey.create_consumer(workers=workers, worker_type="thread", periodic=True).run()
 
 
 @db_app.command("upgrade")
@@ -335,7 +380,7 @@ def demo(
 
 @app.command()
 def bench(
-    name: Annotated[str, typer.Argument(help="synth, import, rank, ask, analytics or tokens.")],
+    name: Annotated[str, typer.Argument(help="synth, import, rank, ask, analytics, tokens or lifecycle.")],
     followers: Annotated[int, typer.Option(help="Audience size.", min=1)] = 1_000_000,
     repeat: Annotated[int, typer.Option(help="Runs to take the median of.", min=1)] = 3,
     seed: Annotated[int, typer.Option(help="analytics: seed of the synthetic data.")] = 1,
@@ -368,13 +413,18 @@ def bench(
         else:
             _print_analytics_table(report)
         return
+    if name == "lifecycle":
+        from followlytics.bench_lifecycle import bench_lifecycle
+
+        _print_json(bench_lifecycle(followers, repeat, data_dir=data_dir, seed=seed))
+        return
     if name == "tokens":
         from followlytics.bench_tokens import bench_tokens
 
         _print_json(bench_tokens(followers, seed=seed, data_dir=data_dir))
         return
     if name not in BENCHMARKS:
-        choices = ", ".join([*BENCHMARKS, "analytics", "tokens"])
+        choices = ", ".join([*BENCHMARKS, "analytics", "tokens", "lifecycle"])
         err.print(f"[red]error:[/red] unknown benchmark {name!r}; choose from {choices}")
         raise typer.Exit(1)
     _print_json(BENCHMARKS[name](followers, repeat))

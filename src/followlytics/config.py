@@ -30,7 +30,69 @@ class Settings(BaseSettings):
         default=None,
         description="Bearer key for the admin endpoints (`/api/admin/...`); unset disables them.",
     )
-    sandbox_provider: str = Field(default="local", description="Sandbox provider: `local`.")
+    sandbox_provider: str = Field(
+        default="local", description="Where agents' sandboxes run: `local`, `daytona` or `e2b`."
+    )
+    sandbox_failover: str = Field(
+        default="",
+        description="Backup sandbox providers, in order, comma-separated (e.g. `e2b,local`); empty: none.",
+    )
+    sandbox_isolation: str = Field(
+        default="auto",
+        description="Local sandboxes: `bubblewrap` (required), `none` (plain child process), or `auto` "
+        "(bubblewrap when installed, else a loud warning and no code tool).",
+    )
+    sandbox_memory_mb: int = Field(default=6144, description="Memory one local sandbox may use (MiB).")
+    sandbox_cpu_seconds: int = Field(
+        default=86400, description="CPU seconds one local sandbox process may use before it is ended."
+    )
+    sandbox_max_processes: int = Field(default=256, description="Processes one local sandbox may run.")
+    sandbox_max_file_mb: int = Field(
+        default=4096, description="Largest file a local sandbox may write (MiB)."
+    )
+    agent_pause_after_idle_minutes: float = Field(
+        default=30, description="A running agent idle this long is paused."
+    )
+    agent_archive_after_paused_minutes: float = Field(
+        default=240, description="A paused agent is archived after this long."
+    )
+    agent_max_running: int = Field(
+        default=50, description="Running agents one host holds at most; beyond it the idlest are archived."
+    )
+    agent_destroy_after_idle_days: float = Field(
+        default=30, description="An agent with no activity this long is destroyed (the user's data stays)."
+    )
+    sweep_interval_seconds: int = Field(default=60, description="How often the lifecycle sweep runs.")
+    queue_url: str | None = Field(
+        default=None,
+        description="Job queue: `redis://host:port/db`, or unset for a SQLite queue `queue.db` in the data "
+        "directory.",
+    )
+    queue_in_process: bool = Field(
+        default=True,
+        description="`serve` runs the job consumer (lifecycle sweep, queued questions) in its own process; "
+        "needed for local sandboxes, which are the server's children.",
+    )
+    queue_retry_seconds: float = Field(
+        default=30, description="How often a queued question retries while every sandbox provider is down."
+    )
+    queue_stream_wait_seconds: float = Field(
+        default=120, description="How long a streamed question that was queued waits for its answer."
+    )
+    daytona_api_key: SecretStr | None = Field(
+        default=None, description="Daytona API key (enables `daytona`)."
+    )
+    daytona_api_url: str = Field(default="https://app.daytona.io/api", description="Daytona's API.")
+    daytona_target: str | None = Field(default=None, description="Daytona target region, e.g. `us`.")
+    daytona_snapshot: str | None = Field(
+        default=None,
+        description="Daytona snapshot the sandboxes start from (must have followlytics installed).",
+    )
+    e2b_api_key: SecretStr | None = Field(default=None, description="E2B API key (enables `e2b`).")
+    e2b_domain: str = Field(default="e2b.app", description="E2B's domain (its API is `api.<domain>`).")
+    e2b_template: str | None = Field(
+        default=None, description="E2B template sandboxes start from (with followlytics installed)."
+    )
 
     # Language models. A provider in the chain with no key (no base URL, for `local`) is skipped; the
     # built-in engine is always the last link, so the product answers with no key at all.

@@ -9,7 +9,8 @@
     ├── InvalidInput (422)           a request field is wrong; names the field
     │   └── ImportFailed (422)       a file or record is wrong; names file, line/record and field
     ├── SandboxError (503)           the sandbox could not run the call
-    │   └── ToolFailed (503)         a tool inside the sandbox raised
+    │   ├── ToolFailed (503)         a tool inside the sandbox raised
+    │   └── SandboxUnavailable (503) the sandbox provider is down: fail over, else queue the question
     └── ModelError (503)             a language model provider could not answer
         ├── ModelUnavailable (503)   timeout, connection error, 408/409/429/5xx/529: retry, then fail over
         ├── ModelRejected (502)      400/422: our request was wrong; never failed over
@@ -98,6 +99,15 @@ class SandboxError(FollowlyticsError):
 
 class ToolFailed(SandboxError):
     pass
+
+
+class SandboxUnavailable(SandboxError):
+    """The provider itself is down or unreachable (connection refused, timeouts, 5xx): another provider may
+    take the call, and a question can wait in the queue until one is back. `provider` names it."""
+
+    def __init__(self, message: str, *, provider: str) -> None:
+        super().__init__(message)
+        self.provider = provider
 
 
 class ModelError(FollowlyticsError):

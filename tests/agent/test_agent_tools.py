@@ -147,10 +147,7 @@ def test_a_custom_registry_holds_only_what_was_registered(sandbox):
 
 
 def test_the_code_tool_is_offered_only_when_asked_for_by_an_isolating_provider() -> None:
-    from followlytics.sandbox.local import LocalSandboxProvider
-
     assert "run_python" not in {tool.name for tool in default_registry()}
     with_code = default_registry(code=True)
     tool = with_code.get("run_python")
     assert "code" in tool.parameters["properties"] and "account_id" not in tool.parameters["properties"]
-    assert LocalSandboxProvider.isolates is False

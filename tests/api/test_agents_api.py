@@ -111,10 +111,15 @@ def test_the_agent_lifecycle(client: TestClient, creator: ApiUser) -> None:
 
     status = client.get("/api/agents/status", headers=creator.headers).json()
     assert status["state"] == "running"
-    assert [t["to"] for t in status["transitions"]] == ["creating", "running"]
+    assert [(t["to"], t["reason"]) for t in status["transitions"]] == [
+        ("creating", "created"),
+        ("running", "created"),
+    ]
+    assert status["last_active_at"] and status["time_in_state"]["running"] >= 0
 
     destroyed = client.delete("/api/agents/destroy", headers=creator.headers)
     assert destroyed.json()["state"] == "destroyed"
+    assert destroyed.json()["transitions"][-1]["reason"] == "user request"
     assert client.get("/api/agents/status", headers=creator.headers).status_code == 404
     assert client.delete("/api/agents/destroy", headers=creator.headers).status_code == 404
 
@@ -262,7 +267,7 @@ def _metrics(followers: int) -> dict[str, int]:
     return {"followers_count": followers, "following_count": 1, "tweet_count": 1, "listed_count": 0}
 
 
-def test_after_a_restart_agents_show_stopped_and_the_next_question_restarts_them(
+def test_after_a_restart_agents_show_archived_and_the_next_question_resumes_them(
     settings, creator: ApiUser, client: TestClient, platform: Platform
 ) -> None:
     from followlytics.api.app import create_app
@@ -273,9 +278,16 @@ def test_after_a_restart_agents_show_stopped_and_the_next_question_restarts_them
     try:
         with TestClient(create_app(platform=restarted)) as again:
             status = again.get("/api/agents/status", headers=creator.headers).json()
-            assert status["state"] == "stopped"
-            assert [t["to"] for t in status["transitions"]] == ["creating", "running", "stopped"]
+            assert status["state"] == "archived"
+            assert [(t["to"], t["reason"]) for t in status["transitions"]] == [
+                ("creating", "created"),
+                ("running", "created"),
+                ("archived", "server restart"),
+            ]
+            assert set(status["time_in_state"]) == {"creating", "running", "archived"}
             assert _ask(again, creator, "top followers").status_code == 200
-            assert again.get("/api/agents/status", headers=creator.headers).json()["state"] == "running"
+            resumed = again.get("/api/agents/status", headers=creator.headers).json()
+            assert resumed["state"] == "running"
+            assert resumed["transitions"][-1]["reason"] == "resumed for a question"
     finally:
         restarted.close()

@@ -97,4 +97,5 @@ def code_tool(datasets: Iterable[Dataset] | None = None) -> Tool:
         arguments=RunPythonArgs,
         result=RunPythonResult,
         summarize=summarize,
+        full_description=True,
     )

@@ -38,7 +38,7 @@ from followlytics.agent.tools import CONTEXT_FIELDS, Executor, ToolCallRecord, T
 from followlytics.analytics.evidence import Evidence
 from followlytics.errors import NoAudienceData
 
-__all__ = ["MAX_TOOL_CALLS", "AgentAnswer", "CostedCall", "recorded_turn", "run_agent"]
+__all__ = ["MAX_TOOL_CALLS", "AgentAnswer", "CostedCall", "cost_of_attempt", "recorded_turn", "run_agent"]
 
 # A plan asking for more calls than this is a runaway; each call costs sandbox time.
 MAX_TOOL_CALLS = 8
@@ -155,7 +155,7 @@ def _run_models(
         max_output_tokens=models.max_output_tokens,
         listener=listener,
     )
-    costed = [CostedCall(attempt, _cost(attempt, models)) for attempt in run.attempts]
+    costed = [CostedCall(attempt, cost_of_attempt(attempt, models)) for attempt in run.attempts]
     answered = [a for a in run.attempts if a.completion is not None]
     if run.unanswered or not answered:  # no provider answered, or the budget allowed no request at all
         return costed
@@ -194,7 +194,8 @@ def _evidence_footer(records: Sequence[ToolCallRecord], *, stopped: str | None) 
     return "\n\n".join(lines)
 
 
-def _cost(attempt: Attempt, models: ModelSetup) -> CallCost | None:
+def cost_of_attempt(attempt: Attempt, models: ModelSetup) -> CallCost | None:
+    """What one model request costs (None for a failed request: nothing is billed)."""
     if attempt.completion is None:
         return None
     return call_cost(

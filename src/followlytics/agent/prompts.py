@@ -104,7 +104,9 @@ def tool_specs(registry: ToolRegistry) -> tuple[ToolSpec, ...]:
     return tuple(
         ToolSpec(
             tool.name,
-            _cut(_first_sentence(tool.description), _TOOL_DESCRIPTION_CHARS) or "",
+            tool.description
+            if tool.full_description
+            else _cut(_first_sentence(tool.description), _TOOL_DESCRIPTION_CHARS) or "",
             _compact_schema(tool.parameters),
         )
         for tool in registry

@@ -32,6 +32,9 @@ class Tool:
     arguments: type[BaseModel]
     result: type[BaseModel]
     summarize: Callable[[BaseModel], str]
+    # Whether a model reads the whole description. Analyses are self-explanatory from their first sentence
+    # and schema; a code tool is not (its views, columns and limits are the instructions).
+    full_description: bool = False
 
     @property
     def parameters(self) -> dict[str, Any]:

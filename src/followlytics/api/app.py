@@ -10,8 +10,9 @@ from fastapi import FastAPI
 from followlytics import __version__
 from followlytics.api.deps import PlatformDep
 from followlytics.api.errors import install_error_handlers
-from followlytics.api.routers import admin, agents, ask, followers
+from followlytics.api.routers import admin, agents, ask, drafts, followers, queries
 from followlytics.config import Settings, get_settings
+from followlytics.jobs.tasks import start_jobs, stop_jobs
 from followlytics.services.agents import reconcile_sandboxes
 from followlytics.services.platform import Platform
 
@@ -24,9 +25,13 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
         owned = platform is None
         app.state.platform = platform or Platform.from_settings(settings or get_settings())
         reconcile_sandboxes(app.state.platform)
+        # Local sandboxes are this process's children, so the sweep and queued questions run here too.
+        jobs = start_jobs(app.state.platform) if app.state.platform.settings.queue_in_process else None
         try:
             yield
         finally:
+            if jobs is not None:
+                stop_jobs(jobs)
             if owned:
                 app.state.platform.close()
 
@@ -39,7 +44,7 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
     if platform is not None:  # usable without running the lifespan (in-process test clients)
         app.state.platform = platform
     install_error_handlers(app)
-    for router in (agents.router, ask.router, followers.router, admin.router):
+    for router in (agents.router, queries.router, ask.router, drafts.router, followers.router, admin.router):
         app.include_router(router)
 
     @app.get("/healthz", tags=["health"])

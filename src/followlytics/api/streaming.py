@@ -7,8 +7,13 @@ turns what the listener hears into events:
     event: tool_result  data: {"name": ..., "summary": ...}
     event: token        data: {"text": ...}           answer text, in order
     event: reset        data: {"reason": ...}         drop the text shown so far (a provider failed mid-turn)
+    event: queued       data: the answer JSON with `status: "queued"` (and the last answer, marked stale)
     event: done         data: the same JSON `POST /api/agents/query` answers without streaming
     event: error        data: {"error": {type, message, ...}}
+
+A queued question keeps the stream open (with keep-alive comments) while `wait` polls for its answer, then
+sends `done`; if it is still queued when `wait` gives up, the stream ends after `queued` and the client
+asks `GET /api/agents/queries/{id}` later.
 
 The first event is awaited before the response starts, so a question refused up front (no key, Starter
 plan, nothing imported, a bad question) still gets its ordinary JSON error and status code. The worker
@@ -52,7 +57,9 @@ def wants_event_stream(accept: str | None) -> bool:
     return "text/event-stream" in (accept or "").lower()
 
 
-def stream_answer(run: Callable[[Listener], BaseModel]) -> EventSourceResponse:
+def stream_answer(
+    run: Callable[[Listener], BaseModel], *, wait: Callable[[Any], Iterator[Any]] | None = None
+) -> EventSourceResponse:
     items: queue.Queue[AgentEvent | BaseModel | BaseException] = queue.Queue()
 
     def work() -> None:
@@ -65,12 +72,23 @@ def stream_answer(run: Callable[[Listener], BaseModel]) -> EventSourceResponse:
     first = items.get()
     if isinstance(first, BaseException):
         raise first
-    return EventSourceResponse(_frames(first, items))
+    return EventSourceResponse(_frames(first, items, wait))
 
 
-def _frames(first: Any, items: queue.Queue[Any]) -> Iterator[bytes]:
+def _frames(
+    first: Any, items: queue.Queue[Any], wait: Callable[[Any], Iterator[Any]] | None
+) -> Iterator[bytes]:
     item = first
     while True:
+        if isinstance(item, BaseModel) and getattr(item, "status", None) == "queued":
+            yield _frame("queued", item.model_dump(mode="json"))
+            for polled in wait(item) if wait is not None else ():
+                if polled is None:
+                    yield b": waiting for a sandbox\n\n"
+                elif getattr(polled, "status", None) != "queued":
+                    yield _frame("done", polled.model_dump(mode="json"))
+                    return
+            return
         if isinstance(item, BaseModel):
             yield _frame("done", item.model_dump(mode="json"))
             return

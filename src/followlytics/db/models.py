@@ -133,6 +133,8 @@ class AgentTransition(Base):
     from_state: Mapped[str | None] = mapped_column(String(16))
     to_state: Mapped[str] = mapped_column(String(16))
     at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Why: `first question`, `idle 30 min`, `over capacity`, `server restart`, `user request`, ...
+    reason: Mapped[str | None] = mapped_column(String(64))
 
     agent: Mapped[Agent] = relationship(back_populates="transitions")
 
@@ -148,6 +150,10 @@ class Query(Base):
     agent_id: Mapped[str | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"))
     account_id: Mapped[str | None] = mapped_column(ForeignKey("x_accounts.id", ondelete="SET NULL"))
     question: Mapped[str] = mapped_column(Text)
+    # `answered`, or `queued` while every sandbox provider is down (answer empty until a worker answers),
+    # or `failed` (answer empty, `error` says why).
+    status: Mapped[str] = mapped_column(String(16), default="answered", server_default="answered")
+    error: Mapped[dict[str, Any] | None]
     answer: Mapped[str] = mapped_column(Text)
     evidence: Mapped[list[Any]]
     tools: Mapped[list[Any]]

@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import shutil
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel
-from sqlalchemy import select
+from pydantic import BaseModel, Field
+from sqlalchemy import select, true
 from sqlalchemy.orm import Session
 
 from followlytics.agent.events import Listener
@@ -32,10 +34,10 @@ from followlytics.audience.datasets import Dataset, missing
 from followlytics.audience.importers import parse_user_objects
 from followlytics.audience.paths import account_dir
 from followlytics.audience.snapshots import write_snapshot
-from followlytics.db.models import LlmCall, Query, User, new_id
-from followlytics.errors import ImportFailed, InvalidInput
+from followlytics.db.models import LlmCall, Query, User, XAccount, new_id, utcnow
+from followlytics.errors import FollowlyticsError, ImportFailed, InvalidInput, NotFound, SandboxUnavailable
 from followlytics.services.accounts import resolve_account
-from followlytics.services.agents import require_agent_plan, running_agent
+from followlytics.services.agents import require_agent_plan, using_agent
 from followlytics.services.platform import Platform
 
 MAX_QUESTION_CHARS = 2000
@@ -44,8 +46,21 @@ HISTORY_TURNS = 5
 _EPHEMERAL_ACCOUNT = "ephemeral"
 
 
+class StaleAnswer(BaseModel):
+    """The last answer to the same question, offered while a new one waits in the queue."""
+
+    query_id: str
+    answer: str
+    answered_at: datetime
+    age_seconds: int
+    stale: bool = True
+
+
 class QueryAnswer(BaseModel):
     query_id: str
+    status: str = Field(
+        default="answered", description="`answered`; `queued` while no sandbox can run it; `failed`."
+    )
     question: str
     account: str | None
     answer: str
@@ -58,7 +73,20 @@ class QueryAnswer(BaseModel):
     output_tokens: int
     failover: bool = False
     model_calls: list[dict[str, Any]] = []
+    stale: StaleAnswer | None = Field(default=None, description="While queued: the last answer, and its age.")
+    error: dict[str, Any] | None = None
     created_at: datetime
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What a question is asked about, read once: the user, their account, the conversation, the profile."""
+
+    user_id: str
+    account_id: str
+    account_handle: str
+    history: list[Turn]
+    profile: AgentProfile
 
 
 def ask(
@@ -69,6 +97,8 @@ def ask(
     handle: str | None = None,
     listener: Listener | None = None,
 ) -> QueryAnswer:
+    """Answer now; when no sandbox provider can run it, queue it and return `status="queued"` with the last
+    answer to the same question (if any) marked stale."""
     started = time.perf_counter()
     question = checked_question(question)
     with platform.db.session() as session:
@@ -77,33 +107,74 @@ def ask(
         account = resolve_account(session, user=user, handle=handle)
         if account.last_snapshot_id is None:
             raise missing(Dataset.FOLLOWERS, account.handle)
-        account_id, account_handle = account.id, account.handle
-        history = recent_history(session, user_id=user_id, account_id=account_id)
-        profile = AgentProfile.from_json(user.agent_profile)
-    agent = running_agent(platform, user_id=user_id)
-    answer = run_agent(
-        question,
-        account_id=account_id,
-        account_handle=account_handle,
-        execute=lambda tool, args: platform.sandboxes.exec(agent.sandbox_id, tool, args),
-        history=history,
-        registry=default_registry(code=platform.sandboxes.isolates),
-        models=platform.models,
-        profile=profile,
-        # The last turns go to the model whole; the memory line keeps the questions before them.
-        memory=[turn.question for turn in history[:-HISTORY_TURNS_FOR_MODEL]],
-        listener=listener,
-    )
-    return _record(
-        platform,
-        user_id=user_id,
-        agent_id=agent.id,
-        account_id=account_id,
-        account_handle=account_handle,
-        question=question,
-        answer=answer,
-        started=started,
-    )
+        context = _context(session, user, account)
+    try:
+        agent_id, answer = _answer(platform, context, question, listener)
+    except SandboxUnavailable:
+        return _queue(platform, context, question)
+    with platform.db.session() as session:
+        query = Query(user_id=user_id, account_id=context.account_id, question=question)
+        session.add(query)
+        return _store(
+            session, query, agent_id=agent_id, answer=answer, started=started, handle=context.account_handle
+        )
+
+
+def answer_queued(platform: Platform, query_id: str) -> QueryAnswer | None:
+    """Answer a queued question in place (the queue worker's job). Raises `SandboxUnavailable` while every
+    provider is still down, so the queue tries again later; any other error marks the question failed."""
+    started = time.perf_counter()
+    with platform.db.session() as session:
+        query = session.get(Query, query_id)
+        if query is None or query.status != "queued":
+            return None
+        user = session.get_one(User, query.user_id)
+        account = session.get_one(XAccount, query.account_id) if query.account_id else None
+        if account is None:
+            query.status, query.error = "failed", {"type": "NotFound", "message": "the account was removed"}
+            return None
+        context = _context(session, user, account, before=query.created_at)
+        question = query.question
+    try:
+        agent_id, answer = _answer(platform, context, question, None)
+    except SandboxUnavailable:
+        raise
+    except FollowlyticsError as exc:
+        with platform.db.session() as session:
+            failed = session.get_one(Query, query_id)
+            failed.status, failed.error = "failed", exc.to_dict()
+        return None
+    with platform.db.session() as session:
+        queued = session.get_one(Query, query_id)
+        return _store(
+            session, queued, agent_id=agent_id, answer=answer, started=started, handle=context.account_handle
+        )
+
+
+def wait_for_answer(
+    platform: Platform, *, user_id: str, query_id: str, timeout: float, poll: float = 1.0
+) -> Iterator[QueryAnswer | None]:
+    """Poll a queued question: yields None each `poll` seconds while it waits, then its answer (or, after
+    `timeout`, nothing more)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        current = get_query(platform, user_id=user_id, query_id=query_id)
+        if current.status != "queued":
+            yield current
+            return
+        yield None
+        time.sleep(poll)
+
+
+def get_query(platform: Platform, *, user_id: str, query_id: str) -> QueryAnswer:
+    """One of the user's questions, answered, queued or failed (404 for anyone else's)."""
+    with platform.db.session() as session:
+        query = session.get(Query, query_id)
+        if query is None or query.user_id != user_id:
+            raise NotFound(f"no question {query_id!r}")
+        account = session.get(XAccount, query.account_id) if query.account_id else None
+        stale = _stale(session, query) if query.status == "queued" else None
+        return _public(query, handle=account.handle if account else None, stale=stale)
 
 
 def ask_stateless(
@@ -138,25 +209,26 @@ def ask_stateless(
     finally:
         platform.sandboxes.delete(sandbox_id)
         shutil.rmtree(root, ignore_errors=True)
-    return _record(
-        platform,
-        user_id=user_id,
-        agent_id=None,
-        account_id=None,
-        account_handle=None,
-        question=question,
-        answer=answer,
-        started=started,
-    )
+    with platform.db.session() as session:
+        query = Query(user_id=user_id, account_id=None, question=question)
+        session.add(query)
+        return _store(session, query, agent_id=None, answer=answer, started=started, handle=None)
 
 
 def recent_history(
-    session: Session, *, user_id: str, account_id: str, turns: int = HISTORY_TURNS
+    session: Session,
+    *,
+    user_id: str,
+    account_id: str,
+    turns: int = HISTORY_TURNS,
+    before: datetime | None = None,
 ) -> list[Turn]:
-    """The user's last `turns` questions about `account_id` with their tool calls, oldest first."""
+    """The user's last `turns` answered questions about `account_id` (asked before `before`, when given)
+    with their tool calls and answers, oldest first."""
     rows = session.execute(
         select(Query.question, Query.tools, Query.answer)
-        .where(Query.user_id == user_id, Query.account_id == account_id)
+        .where(Query.user_id == user_id, Query.account_id == account_id, Query.status == "answered")
+        .where(Query.created_at < before if before is not None else true())
         .order_by(Query.created_at.desc(), Query.id.desc())
         .limit(turns)
     ).all()
@@ -172,53 +244,127 @@ def checked_question(question: str) -> str:
     return question
 
 
-def _record(
-    platform: Platform,
-    *,
-    user_id: str,
-    agent_id: str | None,
-    account_id: str | None,
-    account_handle: str | None,
-    question: str,
-    answer: AgentAnswer,
-    started: float,
-) -> QueryAnswer:
-    tools = [record.public() for record in answer.tools]
-    latency_ms = round((time.perf_counter() - started) * 1000)
+def _context(session: Session, user: User, account: XAccount, *, before: datetime | None = None) -> _Context:
+    history = recent_history(session, user_id=user.id, account_id=account.id, before=before)
+    return _Context(user.id, account.id, account.handle, history, AgentProfile.from_json(user.agent_profile))
+
+
+def _answer(
+    platform: Platform, context: _Context, question: str, listener: Listener | None
+) -> tuple[str, AgentAnswer]:
+    """Run the question in the user's agent; returns the agent id and the answer."""
+    # The use lock keeps the lifecycle sweep from pausing the agent while the question runs in it.
+    with using_agent(platform, user_id=context.user_id) as agent:
+        provider = platform.provider(agent.sandbox_provider)
+        answer = run_agent(
+            question,
+            account_id=context.account_id,
+            account_handle=context.account_handle,
+            execute=lambda tool, args: provider.exec(agent.sandbox_id, tool, args),
+            history=context.history,
+            registry=default_registry(code=provider.isolates),
+            models=platform.models,
+            profile=context.profile,
+            # The last turns go to the model whole; the memory line keeps the questions before them.
+            memory=[turn.question for turn in context.history[:-HISTORY_TURNS_FOR_MODEL]],
+            listener=listener,
+        )
+    return agent.id, answer
+
+
+def _queue(platform: Platform, context: _Context, question: str) -> QueryAnswer:
+    """Record the question as queued and hand it to the job queue (durable across restarts)."""
+    from followlytics.jobs.questions import enqueue_answer
+
     with platform.db.session() as session:
         query = Query(
-            user_id=user_id,
-            agent_id=agent_id,
-            account_id=account_id,
+            user_id=context.user_id,
+            account_id=context.account_id,
             question=question,
-            answer=answer.answer,
-            evidence=answer.evidence,
-            tools=tools,
-            provider=answer.provider,
-            latency_ms=latency_ms,
-            cost_usd=answer.cost_usd,
-            input_tokens=answer.input_tokens,
-            output_tokens=answer.output_tokens,
+            status="queued",
+            answer="",
+            evidence=[],
+            tools=[],
+            provider="",
+            latency_ms=0,
+            cost_usd=Decimal("0"),
         )
-        query.llm_calls = [_llm_call(call) for call in answer.model_calls]
         session.add(query)
         session.flush()
-        return QueryAnswer(
-            query_id=query.id,
-            question=question,
-            account=account_handle,
-            answer=answer.answer,
-            evidence=answer.evidence,
-            tools=tools,
-            latency_ms=latency_ms,
-            cost_usd=answer.cost_usd,
-            provider=answer.provider,
-            input_tokens=answer.input_tokens,
-            output_tokens=answer.output_tokens,
-            failover=answer.failover,
-            model_calls=[_public_call(call) for call in query.llm_calls],
-            created_at=query.created_at,
+        queued = _public(query, handle=context.account_handle, stale=_stale(session, query))
+    enqueue_answer(platform.settings, queued.query_id)
+    return queued
+
+
+def _stale(session: Session, query: Query) -> StaleAnswer | None:
+    """The newest answer to the same question (same user and account, same words ignoring case)."""
+    same = " ".join(query.question.lower().split())
+    rows = session.execute(
+        select(Query.id, Query.question, Query.answer, Query.created_at)
+        .where(
+            Query.user_id == query.user_id,
+            Query.account_id == query.account_id,
+            Query.status == "answered",
+            Query.id != query.id,
         )
+        .order_by(Query.created_at.desc())
+        .limit(200)
+    ).all()
+    for query_id, text, answer, answered_at in rows:
+        if " ".join(text.lower().split()) == same:
+            age = max(0, round((utcnow() - answered_at).total_seconds()))
+            return StaleAnswer(query_id=query_id, answer=answer, answered_at=answered_at, age_seconds=age)
+    return None
+
+
+def _store(
+    session: Session,
+    query: Query,
+    *,
+    agent_id: str | None,
+    answer: AgentAnswer,
+    started: float,
+    handle: str | None,
+) -> QueryAnswer:
+    """Write the answer into `query` (new, or a queued one being answered) and return its public form."""
+    query.agent_id = agent_id
+    query.status = "answered"
+    query.answer = answer.answer
+    query.evidence = answer.evidence
+    query.tools = [record.public() for record in answer.tools]
+    query.provider = answer.provider
+    query.latency_ms = round((time.perf_counter() - started) * 1000)
+    query.cost_usd = answer.cost_usd
+    query.input_tokens = answer.input_tokens
+    query.output_tokens = answer.output_tokens
+    query.llm_calls = [_llm_call(call) for call in answer.model_calls]
+    session.flush()
+    return _public(query, handle=handle, failover=answer.failover)
+
+
+def _public(
+    query: Query, *, handle: str | None, stale: StaleAnswer | None = None, failover: bool | None = None
+) -> QueryAnswer:
+    calls = list(query.llm_calls)
+    return QueryAnswer(
+        query_id=query.id,
+        status=query.status,
+        question=query.question,
+        account=handle,
+        answer=query.answer,
+        evidence=query.evidence,
+        tools=query.tools,
+        latency_ms=query.latency_ms,
+        cost_usd=query.cost_usd,
+        provider=query.provider,
+        input_tokens=query.input_tokens,
+        output_tokens=query.output_tokens,
+        failover=failover if failover is not None else any(call.failover for call in calls),
+        model_calls=[_public_call(call) for call in calls],
+        stale=stale,
+        error=query.error,
+        created_at=query.created_at,
+    )
 
 
 def _llm_call(call: CostedCall) -> LlmCall:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from followlytics.agent.prompts import AgentProfile
@@ -50,7 +51,10 @@ def agent_status(platform: PlatformDep, user_id: UserId) -> AgentStatus:
 @router.post(
     "/query",
     response_model=QueryAnswer,
-    responses={200: {"content": {"text/event-stream": {}}, "description": "The answer, or its events."}},
+    responses={
+        200: {"content": {"text/event-stream": {}}, "description": "The answer, or its events."},
+        202: {"model": QueryAnswer, "description": "Queued: no sandbox can run it now (`status: queued`)."},
+    },
 )
 def query_agent(
     body: QueryRequest, platform: PlatformDep, user_id: UserId, accept: Annotated[str | None, Header()] = None
@@ -59,9 +63,19 @@ def query_agent(
         return stream_answer(
             lambda listener: queries.ask(
                 platform, user_id=user_id, question=body.question, handle=body.account, listener=listener
-            )
+            ),
+            wait=lambda queued: queries.wait_for_answer(
+                platform,
+                user_id=user_id,
+                query_id=queued.query_id,
+                timeout=platform.settings.queue_stream_wait_seconds,
+            ),
         )
-    return queries.ask(platform, user_id=user_id, question=body.question, handle=body.account)
+    answer = queries.ask(platform, user_id=user_id, question=body.question, handle=body.account)
+    if answer.status == "queued":
+        # Every sandbox provider is down: the question waits in the queue; GET /api/agents/queries/{id}.
+        return JSONResponse(answer.model_dump(mode="json"), status_code=202)
+    return answer
 
 
 @router.get("/profile", response_model=AgentProfileBody)
