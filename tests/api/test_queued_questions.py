@@ -7,6 +7,8 @@ which can be taken down (every API call answers 503) and brought back.
 
 from __future__ import annotations
 
+import json
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +18,7 @@ from fastapi.testclient import TestClient
 
 pytest.importorskip("daytona")
 
+from followlytics.api.app import create_app  # noqa: E402
 from followlytics.config import Settings  # noqa: E402
 from followlytics.db.models import Query  # noqa: E402
 from followlytics.db.session import Database  # noqa: E402
@@ -71,8 +74,6 @@ def test_a_question_waits_out_an_outage_and_a_restart_and_is_answered(tmp_path: 
     assert answered.status == "answered" and answered.tools[0]["name"] == "top_followers"
 
     fake.down = 503
-    from followlytics.api.app import create_app
-
     with TestClient(create_app(platform=first)) as client:
         response = client.post(
             "/api/agents/query", headers={"Authorization": f"Bearer {key}"}, json={"question": QUESTION}
@@ -123,3 +124,36 @@ def test_with_a_backup_provider_the_question_fails_over_instead_of_queueing(tmp_
         assert status.transitions[-2]["reason"] == "daytona unavailable"
     finally:
         platform.close()
+
+
+def test_a_streamed_question_that_is_queued_waits_on_the_stream_for_its_answer(tmp_path: Path, fake) -> None:
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        queue_in_process=False,
+        queue_retry_seconds=1,
+        queue_stream_wait_seconds=60,
+    )
+    platform = _platform(settings, fake)
+    user_id, key = _user(platform)
+    fake.down = 503
+    jobs = start_jobs(platform)
+    # Daytona comes back while the client is waiting on the stream.
+    threading.Timer(3.0, lambda: setattr(fake, "down", None)).start()
+    try:
+        with TestClient(create_app(platform=platform)) as client:
+            headers = {"Authorization": f"Bearer {key}", "Accept": "text/event-stream"}
+            with client.stream(
+                "POST", "/api/agents/query", headers=headers, json={"question": QUESTION}
+            ) as r:
+                assert r.status_code == 200
+                lines = list(r.iter_lines())
+    finally:
+        stop_jobs(jobs)
+        platform.close()
+
+    events = [line.removeprefix("event: ") for line in lines if line.startswith("event: ")]
+    data = [json.loads(line.removeprefix("data: ")) for line in lines if line.startswith("data: ")]
+    assert events == ["queued", "done"]
+    assert data[0]["status"] == "queued" and data[1]["status"] == "answered"
+    assert data[1]["query_id"] == data[0]["query_id"] and data[1]["tools"][0]["name"] == "top_followers"
+    assert any(line.startswith(": waiting") for line in lines)  # keep-alives while it waited
