@@ -51,6 +51,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, parse_qsl, unquote, urlsplit
 
+import followlytics
 from tests.fakes.loopback import Recorded
 
 ENVD_VERSION = "0.6.7"
@@ -361,12 +362,17 @@ def _local(sandbox: FakeSandbox, path: str) -> Path | None:
 
 
 def _bwrap(home: Path, cwd: str) -> list[str]:
+    # The "template's" Python and the followlytics source stay visible even when they live under /home or
+    # /tmp (a CI checkout in /tmp), which the sandbox otherwise replaces with empty folders.
+    keep = {Path(sys.prefix), Path(sys.base_prefix), Path(followlytics.__file__).resolve().parent.parent}
+    binds = [arg for path in sorted(keep) for arg in ("--ro-bind", str(path), str(path))]
     return [
         "bwrap",
         "--ro-bind", "/", "/",
         "--tmpfs", "/home",
         "--bind", str(home), HOME,
         "--tmpfs", "/tmp",
+        *binds,
         "--dev", "/dev",
         "--proc", "/proc",
         "--unshare-net",
