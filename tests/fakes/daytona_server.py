@@ -49,28 +49,18 @@ import threading
 import time
 import uuid
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.parser import BytesParser
 from email.policy import HTTP
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from tests.fakes.loopback import JsonStep, LoopbackServer, Recorded, Step, _write
+from tests.fakes.loopback import BytesStep, JsonStep, LoopbackServer, Recorded, Step
 
 STATE_CHANGE_IN_PROGRESS = "Sandbox state change in progress"
 _MAX_AUTO_ARCHIVE = 43200  # minutes: what Daytona stores when asked for 0 ("the maximum interval")
-
-
-@dataclass
-class RawStep:
-    """Bytes with their own content type (JsonStep always says application/json)."""
-
-    body: bytes
-    status: int = 200
-    headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -103,54 +93,6 @@ class _Record:
     pending: _Pending | None = None
 
 
-class _RawLoopback(LoopbackServer):
-    """The loopback server, also writing `RawStep`s and reading chunked request bodies."""
-
-    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, format: str, *args: Any) -> None:  # quiet
-                pass
-
-            def _body(self) -> bytes:
-                if "chunked" in (self.headers.get("transfer-encoding") or "").lower():
-                    parts = []
-                    while True:
-                        size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
-                        if size == 0:
-                            self.rfile.readline()
-                            return b"".join(parts)
-                        parts.append(self.rfile.read(size))
-                        self.rfile.readline()
-                length = int(self.headers.get("content-length") or 0)
-                return self.rfile.read(length) if length else b""
-
-            def _handle(self) -> None:
-                request = Recorded(
-                    self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, self._body()
-                )
-                step = server._next_step(request)
-                try:
-                    if isinstance(step, RawStep):
-                        self.send_response(step.status)
-                        self.send_header("content-length", str(len(step.body)))
-                        for name, value in step.headers.items():
-                            self.send_header(name, value)
-                        self.end_headers()
-                        self.wfile.write(step.body)
-                    else:
-                        _write(self, step)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
-
-            do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _handle
-
-        return Handler
-
-
 class FakeDaytona:
     """`with FakeDaytona() as fake: DaytonaSandboxProvider(api_key=fake.api_key, api_url=fake.url)`"""
 
@@ -172,7 +114,7 @@ class FakeDaytona:
         self._faults: deque[tuple[int, bool]] = deque()
         self._lock = threading.RLock()
         self._tmp = Path(tempfile.mkdtemp(prefix="fake-daytona-"))
-        self._server = _RawLoopback(self._respond)
+        self._server = LoopbackServer(self._respond)
 
     # --- test-facing ------------------------------------------------------------------------------------
 
@@ -236,7 +178,7 @@ class FakeDaytona:
 
     # --- the server -------------------------------------------------------------------------------------
 
-    def _respond(self, request: Recorded) -> Step | RawStep:
+    def _respond(self, request: Recorded) -> Step:
         if request.headers.get("authorization") != f"Bearer {self.api_key}":
             return _error(401, "Unauthorized")
         parts = urlsplit(request.path)
@@ -270,7 +212,7 @@ class FakeDaytona:
         if request.method == "POST" and action == "last-activity":
             self.activity.append(record.dto["id"])
             record.dto["lastActivityAt"] = _now()
-            return RawStep(b"", 201)  # type: ignore[return-value]
+            return BytesStep(b"", 201)
         if request.method == "POST" and action == "start":
             state = record.dto["state"]
             if state == "started":
@@ -356,7 +298,7 @@ class FakeDaytona:
         more = start + limit < len(matching)
         return JsonStep({"items": page, "nextCursor": str(start + limit) if more else None})
 
-    def _toolbox(self, request: Recorded, rest: str) -> Step | RawStep:
+    def _toolbox(self, request: Recorded, rest: str) -> Step:
         sandbox_id, _, action = rest.partition("/")
         record = self._records.get(sandbox_id)
         if record is None:
@@ -415,7 +357,7 @@ class FakeDaytona:
         )
         return JsonStep({"exitCode": done.returncode, "result": output})
 
-    def _upload(self, record: _Record, request: Recorded) -> Step | RawStep:
+    def _upload(self, record: _Record, request: Recorded) -> Step:
         head = f"Content-Type: {request.headers['content-type']}\r\n\r\n".encode()
         message = BytesParser(policy=HTTP).parsebytes(head + request.body)
         paths: dict[str, str] = {}
@@ -433,9 +375,9 @@ class FakeDaytona:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data.get(index, b""))
             self.uploads.append(Upload(record.dto["id"], remote, data.get(index, b"")))
-        return RawStep(b"", 200)
+        return BytesStep(b"", 200)
 
-    def _download(self, record: _Record, body: dict[str, Any]) -> RawStep:
+    def _download(self, record: _Record, body: dict[str, Any]) -> BytesStep:
         boundary = secrets.token_hex(12)
         out = bytearray()
         for remote in body.get("paths", []):
@@ -449,7 +391,7 @@ class FakeDaytona:
                 out += f'Content-Disposition: form-data; name="error"; filename="{remote}"\r\n'.encode()
                 out += b"Content-Type: application/json\r\n\r\n" + json.dumps(error).encode() + b"\r\n"
         out += f"--{boundary}--\r\n".encode()
-        return RawStep(bytes(out), 200, {"content-type": f"multipart/form-data; boundary={boundary}"})
+        return BytesStep(bytes(out), 200, {"content-type": f"multipart/form-data; boundary={boundary}"})
 
     # --- state ------------------------------------------------------------------------------------------
 

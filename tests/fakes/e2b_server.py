@@ -52,7 +52,7 @@ from typing import Any
 from urllib.parse import parse_qs, parse_qsl, unquote, urlsplit
 
 import followlytics
-from tests.fakes.loopback import Recorded
+from tests.fakes.loopback import Recorded, read_body
 
 ENVD_VERSION = "0.6.7"
 HOME = "/home/user"
@@ -392,21 +392,6 @@ def _json(status: int, body: Any) -> tuple[int, dict[str, str], bytes]:
     return status, {"content-type": "application/json"}, json.dumps(body).encode()
 
 
-def _read_body(handler: BaseHTTPRequestHandler) -> bytes:
-    if "chunked" in handler.headers.get("transfer-encoding", "").lower():
-        body = bytearray()
-        while True:
-            size = int(handler.rfile.readline().split(b";")[0].strip() or b"0", 16)
-            if size == 0:
-                while handler.rfile.readline() not in (b"\r\n", b"\n", b""):
-                    pass  # trailers
-                return bytes(body)
-            body.extend(handler.rfile.read(size))
-            handler.rfile.readline()
-    length = int(handler.headers.get("content-length") or 0)
-    return handler.rfile.read(length) if length else b""
-
-
 def _handler(fake: E2BFake, route: Any) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -420,7 +405,7 @@ def _handler(fake: E2BFake, route: Any) -> type[BaseHTTPRequestHandler]:
                 self.close_connection = True
                 return
             request = Recorded(
-                self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, _read_body(self)
+                self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, read_body(self)
             )
             with fake._lock:
                 fake.requests.append(request)

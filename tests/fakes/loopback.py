@@ -40,6 +40,15 @@ class JsonStep:
 
 
 @dataclass
+class BytesStep:
+    """A body sent as is, with its own content type in `headers` (multipart, octet-stream, empty)."""
+
+    body: bytes
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
 class SseStep:
     """`chunks` are already-framed SSE bytes (`data: ...\\n\\n`), written with `delay` seconds between them.
     `fail_after` cuts the connection after that many chunks (a stream that dies half way)."""
@@ -55,7 +64,7 @@ class HangStep:
     seconds: float
 
 
-Step = JsonStep | SseStep | HangStep
+Step = JsonStep | BytesStep | SseStep | HangStep
 Responder = Callable[[Recorded], Step]
 
 
@@ -115,10 +124,8 @@ class LoopbackServer:
                 pass
 
             def _handle(self) -> None:
-                length = int(self.headers.get("content-length") or 0)
-                body = self.rfile.read(length) if length else b""
                 request = Recorded(
-                    self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, body
+                    self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, read_body(self)
                 )
                 step = server._next_step(request)
                 try:
@@ -131,7 +138,31 @@ class LoopbackServer:
         return Handler
 
 
+def read_body(handler: BaseHTTPRequestHandler) -> bytes:
+    """The request body, whether sent with a length or chunked (SDKs stream uploads chunked)."""
+    if "chunked" in (handler.headers.get("transfer-encoding") or "").lower():
+        body = bytearray()
+        while True:
+            size = int(handler.rfile.readline().split(b";")[0].strip() or b"0", 16)
+            if size == 0:
+                while handler.rfile.readline() not in (b"\r\n", b"\n", b""):
+                    pass  # trailers
+                return bytes(body)
+            body.extend(handler.rfile.read(size))
+            handler.rfile.readline()
+    length = int(handler.headers.get("content-length") or 0)
+    return handler.rfile.read(length) if length else b""
+
+
 def _write(handler: BaseHTTPRequestHandler, step: Step) -> None:
+    if isinstance(step, BytesStep):
+        handler.send_response(step.status)
+        handler.send_header("content-length", str(len(step.body)))
+        for name, value in step.headers.items():
+            handler.send_header(name, value)
+        handler.end_headers()
+        handler.wfile.write(step.body)
+        return
     if isinstance(step, HangStep):
         time.sleep(step.seconds)
         handler.close_connection = True

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import time
 from decimal import Decimal
 from typing import Any
@@ -23,18 +22,16 @@ from followlytics.agent.loop import CostedCall, cost_of_attempt
 from followlytics.agent.prompts import AgentProfile, tool_result_message
 from followlytics.agent.tools import default_registry
 from followlytics.analytics.themes import AudienceThemesResult
-from followlytics.audience.importers import parse_user_objects
-from followlytics.audience.paths import account_dir, user_dir
-from followlytics.audience.snapshots import write_snapshot
-from followlytics.db.models import User, new_id
-from followlytics.errors import ImportFailed, InvalidInput
+from followlytics.audience.paths import user_dir
+from followlytics.db.models import User
+from followlytics.errors import InvalidInput
 from followlytics.services.accounts import resolve_account
 from followlytics.services.agents import require_agent_plan
+from followlytics.services.ephemeral import EPHEMERAL_ACCOUNT, ephemeral_sandbox
 from followlytics.services.platform import Platform
 
 MAX_DRAFTS = 10
 TWEET_CHARS = 280
-_EPHEMERAL_ACCOUNT = "ephemeral"
 
 
 class TweetDraft(BaseModel):
@@ -79,7 +76,7 @@ def generate_tweets(
             account_id, account_handle = account.id, account.handle
             root = user_dir(platform.users_dir, user.id)
         else:
-            account_id, account_handle, root = _EPHEMERAL_ACCOUNT, None, None
+            account_id, account_handle, root = EPHEMERAL_ACCOUNT, None, None
     themes, sandbox_ms = _read_themes(platform, account_id=account_id, root=root, follower_data=follower_data)
     drafts, provider, calls = _write(platform, topic=topic, count=count, themes=themes, profile=profile)
     cost = sum((call.cost.charged_usd for call in calls if call.cost), Decimal("0"))
@@ -100,27 +97,10 @@ def _read_themes(
 ) -> tuple[AudienceThemesResult, int]:
     """`audience_themes` in a sandbox made for this request and deleted after it."""
     started = time.perf_counter()
-    sandbox_id = new_id("eph")
-    scratch = None
-    if follower_data is not None:
-        parsed = parse_user_objects(follower_data, source="followerData")
-        if parsed.table.num_rows == 0:
-            raise ImportFailed(
-                file="followerData", location=None, field=None, problem="holds no user objects"
-            )
-        scratch = root = platform.settings.data_dir / "ephemeral" / sandbox_id
-        write_snapshot(account_dir(root, account_id), parsed.table, sources=["followerData"])
-    try:
-        platform.sandboxes.create(sandbox_id, root)
+    with ephemeral_sandbox(platform, follower_data=follower_data, user_root=root) as sandbox:
         record = default_registry().call(
-            "audience_themes",
-            {"account_id": account_id, "limit": 8, "segments": 5},
-            lambda tool, args: platform.sandboxes.exec(sandbox_id, tool, args),
+            "audience_themes", {"account_id": account_id, "limit": 8, "segments": 5}, sandbox.exec
         )
-    finally:
-        platform.sandboxes.delete(sandbox_id)
-        if scratch is not None:
-            shutil.rmtree(scratch, ignore_errors=True)
     assert isinstance(record.result, AudienceThemesResult)
     return record.result, round((time.perf_counter() - started) * 1000)
 

@@ -13,7 +13,6 @@ streaming API).
 
 from __future__ import annotations
 
-import shutil
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -31,19 +30,16 @@ from followlytics.agent.loop import AgentAnswer, CostedCall, recorded_turn, run_
 from followlytics.agent.prompts import HISTORY_TURNS_FOR_MODEL, AgentProfile
 from followlytics.agent.tools import default_registry
 from followlytics.audience.datasets import Dataset, missing
-from followlytics.audience.importers import parse_user_objects
-from followlytics.audience.paths import account_dir
-from followlytics.audience.snapshots import write_snapshot
-from followlytics.db.models import LlmCall, Query, User, XAccount, new_id, utcnow
-from followlytics.errors import FollowlyticsError, ImportFailed, InvalidInput, NotFound, SandboxUnavailable
+from followlytics.db.models import LlmCall, Query, User, XAccount, utcnow
+from followlytics.errors import FollowlyticsError, InvalidInput, NotFound, SandboxUnavailable
 from followlytics.services.accounts import resolve_account
 from followlytics.services.agents import require_agent_plan, using_agent
+from followlytics.services.ephemeral import EPHEMERAL_ACCOUNT, ephemeral_sandbox
 from followlytics.services.platform import Platform
 
 MAX_QUESTION_CHARS = 2000
 # How many earlier questions a follow-up may lean on; the engine mostly needs the last one.
 HISTORY_TURNS = 5
-_EPHEMERAL_ACCOUNT = "ephemeral"
 
 
 class StaleAnswer(BaseModel):
@@ -189,26 +185,16 @@ def ask_stateless(
     question = checked_question(question)
     with platform.db.session() as session:
         require_agent_plan(session.get_one(User, user_id))
-    parsed = parse_user_objects(follower_data, source="followerData")
-    if parsed.table.num_rows == 0:
-        raise ImportFailed(file="followerData", location=None, field=None, problem="holds no user objects")
-    sandbox_id = new_id("eph")
-    root = platform.settings.data_dir / "ephemeral" / sandbox_id
-    try:
-        write_snapshot(account_dir(root, _EPHEMERAL_ACCOUNT), parsed.table, sources=["followerData"])
-        platform.sandboxes.create(sandbox_id, root)
+    with ephemeral_sandbox(platform, follower_data=follower_data) as sandbox:
         answer = run_agent(
             question,
-            account_id=_EPHEMERAL_ACCOUNT,
+            account_id=EPHEMERAL_ACCOUNT,
             account_handle="",
-            execute=lambda tool, args: platform.sandboxes.exec(sandbox_id, tool, args),
-            registry=default_registry(code=platform.sandboxes.isolates),
+            execute=sandbox.exec,
+            registry=default_registry(code=sandbox.isolates),
             models=platform.models,
             listener=listener,
         )
-    finally:
-        platform.sandboxes.delete(sandbox_id)
-        shutil.rmtree(root, ignore_errors=True)
     with platform.db.session() as session:
         query = Query(user_id=user_id, account_id=None, question=question)
         session.add(query)
