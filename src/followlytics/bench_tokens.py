@@ -2,7 +2,8 @@
 
 The real agent loop (system prompt, compact tool schemas, conversation, tool results framed and trimmed, the
 evidence footer) answers the four roadmap use cases about a synthetic audience of `--followers` followers,
-with the analytics running in a real runtime over the imported snapshots. Only the model is scripted
+with the analytics running in a real runtime over the imported snapshots, and `run_python` offered when
+that sandbox isolates, as a question gets it. Only the model is scripted
 (`ScriptedModel`): on the first turn it calls the tools the built-in engine would plan for the question, on
 the next it answers with a fixed Markdown reply of about 200 tokens. Its usage is counted from what it was
 sent with `estimate_tokens` (one token per 3 bytes; about 24% above GPT-4o's tokenizer on these prompts),
@@ -31,6 +32,7 @@ from followlytics.agent.llm.messages import (
 )
 from followlytics.agent.llm.tokens import estimate_tokens
 from followlytics.agent.loop import run_agent
+from followlytics.agent.tools import default_registry
 from followlytics.bench_analytics import OWN, RIVAL, _default_data_dir, prepare
 from followlytics.sandbox.local import LocalSandboxProvider
 
@@ -89,6 +91,8 @@ def bench_tokens(followers: int, *, seed: int = 1, data_dir: Path | None = None)
     sandboxes.create("bench-tokens", data.root)
     model = ScriptedModel()
     setup = ModelSetup(chain=ModelChain([model], retries=0))
+    # As a question gets it: with `run_python` wherever the sandbox isolates (bubblewrap works).
+    registry = default_registry(code=sandboxes.isolates)
     cases = []
     try:
         for case, question in QUESTIONS:
@@ -99,6 +103,7 @@ def bench_tokens(followers: int, *, seed: int = 1, data_dir: Path | None = None)
                 account_handle=OWN.handle,
                 execute=lambda tool, args: sandboxes.exec("bench-tokens", tool, args),
                 models=setup,
+                registry=registry,
             )
             inputs = model.requests[before:]
             cases.append(
@@ -121,6 +126,7 @@ def bench_tokens(followers: int, *, seed: int = 1, data_dir: Path | None = None)
         "followers": followers,
         "model": f"{model.name}/{model.model}, scripted",
         "token_count": "estimate_tokens: 1 token per 3 UTF-8 bytes",
+        "run_python_offered": sandboxes.isolates,
         "goal_input_tokens_per_request": GOAL_INPUT_TOKENS_PER_REQUEST,
         "max_input_tokens_per_request": worst,
         "meets_goal": worst <= GOAL_INPUT_TOKENS_PER_REQUEST,

@@ -23,10 +23,13 @@ def test_tool_schemas_are_compact_and_never_offer_the_account() -> None:
     top = specs["top_followers"].parameters
     assert set(top) == {"type", "properties"}
     assert "account_id" not in top["properties"]
-    assert top["properties"]["offset"] == {
-        "description": "Skip this many ranked followers first, for 'the next 10' (offset 10). Default 0.",
-        "type": "integer",
-    }  # anyOf [int, null] collapsed, bounds and titles dropped
+    # anyOf [int, null] collapsed, bounds and titles dropped; `limit` and `offset` say what they are by name.
+    assert top["properties"]["offset"] == {"type": "integer"}
+    assert top["properties"]["limit"] == {"default": 10, "type": "integer"}
+    assert top["properties"]["location"] == {
+        "description": "Case-insensitive text the location must contain.",
+        "type": "string",
+    }
     assert top["properties"]["sort"]["enum"] == ["value", "engagement"]
     assert all(len(spec.description) <= 150 for spec in specs.values())
 

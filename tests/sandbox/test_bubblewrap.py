@@ -317,3 +317,39 @@ def test_auto_falls_back_and_bubblewrap_refuses_when_bwrap_is_missing(
     assert "bwrap is not installed" in caplog.text
     with pytest.raises(SandboxError, match="bwrap is not installed"):
         LocalSandboxProvider(isolation="bubblewrap")
+
+
+def test_model_code_cannot_read_or_change_the_table_cache(user_root: Path, tmp_path: Path):
+    # The cache outlives the process: code that could write it could plant wrong tables for later answers.
+    workspaces = tmp_path / "workspaces"
+    provider = LocalSandboxProvider(isolation="bubblewrap", timeout=30, workspace_dir=workspaces)
+    try:
+        provider.create("sbx_1", user_root)
+        before = provider.exec("sbx_1", "top_followers", {"account_id": "acc_x", "limit": 5})
+        provider.pause("sbx_1")
+        cache = workspaces / "sbx_1" / "tables.duckdb"
+        stored = cache.read_bytes()
+        seen = _run(
+            provider,
+            """
+            import ctypes
+            import os
+            seen = {"listing": os.listdir("/workspace")}
+            try:
+                open("/workspace/tables.duckdb", "wb").write(b"planted")
+                seen["write"] = "written"
+            except OSError as exc:
+                seen["write"] = type(exc).__name__
+            # Nor can it lift the mask: the mount is locked in its namespace (MNT_DETACH = 2).
+            seen["unmounted"] = ctypes.CDLL(None).umount2(b"/workspace", 2)
+            seen["after"] = os.listdir("/workspace")
+            result = seen
+            """,
+        )
+        assert seen == {"listing": [], "write": "OSError", "unmounted": -1, "after": []}
+        assert cache.read_bytes() == stored
+        provider.archive("sbx_1")
+        assert provider.exec("sbx_1", "top_followers", {"account_id": "acc_x", "limit": 5}) == before
+        assert provider.exec("sbx_1", "ping", {})["cached_tables"] >= 2
+    finally:
+        provider.close()

@@ -71,7 +71,8 @@ def test_create_runs_the_sandbox_and_exec_returns_tool_results(
     assert provider.create("sbx_1", user_root) is SandboxState.RUNNING
     assert provider.state("sbx_1") is SandboxState.RUNNING
     # Under bubblewrap the user's folder is mounted at /data.
-    assert provider.exec("sbx_1", "ping", {}) == {"pong": True, "root": "data" if provider.isolates else "u1"}
+    root = "data" if provider.isolates else "u1"
+    assert provider.exec("sbx_1", "ping", {}) == {"pong": True, "root": root, "cached_tables": 0}
 
     result = provider.exec("sbx_1", "top_followers", {"account_id": "acc_x", "limit": 5})
     assert [f["username"] for f in result["followers"]] == ["user_big", "user_small"]
@@ -378,3 +379,49 @@ def test_a_sandbox_cannot_choose_the_control_planes_error_status() -> None:
     assert type(_error_from({"type": "NoAudienceData", "message": "x"})) is NoAudienceData
     invalid = _error_from({"type": "InvalidInput", "message": "bad", "field": "limit"})
     assert type(invalid) is InvalidInput and invalid.field == "limit"
+
+
+@pytest.fixture
+def kept(tmp_path: Path) -> Iterator[LocalSandboxProvider]:
+    """A provider whose sandboxes keep a workspace (the table cache), as the platform builds it."""
+    made = LocalSandboxProvider(timeout=20, workspace_dir=tmp_path / "workspaces")
+    yield made
+    made.close()
+
+
+def test_an_archived_sandbox_starts_again_with_the_tables_it_kept(
+    kept: LocalSandboxProvider, user_root: Path, tmp_path: Path
+):
+    kept.create("sbx_1", user_root)
+    first = kept.exec("sbx_1", "top_followers", {"account_id": "acc_x", "limit": 5})
+    assert kept.pause("sbx_1") is SandboxState.PAUSED  # the pause copies the tables to the workspace
+    assert (tmp_path / "workspaces" / "sbx_1" / "tables.duckdb").is_file()
+    assert kept.archive("sbx_1") is SandboxState.ARCHIVED
+
+    again = kept.exec("sbx_1", "top_followers", {"account_id": "acc_x", "limit": 5})
+    assert again == first
+    assert kept.exec("sbx_1", "ping", {})["cached_tables"] >= 2  # the snapshot and its scores
+
+
+def test_archiving_a_running_sandbox_keeps_its_tables_too(kept: LocalSandboxProvider, user_root: Path):
+    kept.create("sbx_1", user_root)
+    kept.exec("sbx_1", "top_followers", {"account_id": "acc_x", "limit": 5})
+    kept.archive("sbx_1")  # over capacity: archived straight from running
+    assert kept.exec("sbx_1", "ping", {})["cached_tables"] >= 2
+
+
+def test_delete_removes_the_workspace_even_after_a_restart(user_root: Path, tmp_path: Path):
+    workspaces = tmp_path / "workspaces"
+    before = LocalSandboxProvider(timeout=20, workspace_dir=workspaces)
+    before.create("sbx_1", user_root)
+    before.exec("sbx_1", "top_followers", {"account_id": "acc_x", "limit": 5})
+    before.pause("sbx_1")
+    before.close()  # the server stops; the workspace stays for the agent's next start
+    assert (workspaces / "sbx_1").is_dir()
+
+    after = LocalSandboxProvider(timeout=20, workspace_dir=workspaces)
+    try:
+        assert after.delete("sbx_1") is SandboxState.DESTROYED  # never started by this process
+    finally:
+        after.close()
+    assert not (workspaces / "sbx_1").exists()

@@ -54,7 +54,7 @@ def test_the_program_answers_each_line_and_exits_cleanly_at_eof(tmp_path: Path):
         {"id": 4, "tool": "top_followers", "args": {"account_id": "acc_x", "limit": "lots"}},
     )
     assert done.returncode == 0
-    assert answers[0] == {"id": 1, "ok": True, "result": {"pong": True, "root": "u1"}}
+    assert answers[0] == {"id": 1, "ok": True, "result": {"pong": True, "root": "u1", "cached_tables": 0}}
     assert answers[1]["ok"] is True
     assert [f["id"] for f in answers[1]["result"]["followers"]] == ["2"]
     assert answers[1]["result"]["evidence"]["account_id"] == "acc_x"
@@ -114,7 +114,10 @@ def test_a_snapshot_is_loaded_once_and_a_newer_one_replaces_it(tmp_path: Path):
     assert fresh["evidence"]["snapshot"] != first["evidence"]["snapshot"]
     # The old snapshot's table and everything derived from it are gone; only the newest source's remain.
     tables = [
-        row[0] for row in runtime.connection.execute("SELECT table_name FROM duckdb_tables()").fetchall()
+        row[0]
+        for row in runtime.connection.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'"
+        ).fetchall()
     ]
     assert "followers_2" in tables
     assert all(name == "followers_2" or name.startswith("followers_2__") for name in tables), tables

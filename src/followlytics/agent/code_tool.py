@@ -33,41 +33,29 @@ __all__ = [
     "summarize",
 ]
 
-# Key columns only: the model can `DESCRIBE followers` for the rest, and every token here is paid per turn.
+# Only the followers view's key columns: it answers most questions, and `DESCRIBE <view>` gives the rest.
 _VIEWS: dict[Dataset, str] = {
     Dataset.FOLLOWERS: (
-        "followers(id, username, name, description, location, created_at, verified, verified_type, "
-        "followers_count, following_count, tweet_count, listed_count, like_count, interactions)"
+        "followers(id, username, name, description, location, verified, followers_count, "
+        "following_count, tweet_count, interactions, ...)"
     ),
-    Dataset.FOLLOWING: "following: accounts this one follows, same columns as followers",
-    Dataset.TWEETS: (
-        "tweets(id, text, created_at, lang, like_count, retweet_count, reply_count, quote_count, "
-        "bookmark_count, impression_count, referenced_type)"
-    ),
-    Dataset.INTERACTIONS: "interactions(tweet_id, user_id, kind: like|retweet|reply|quote, created_at)",
-    Dataset.FOLLOWER_TWEETS: "follower_tweets: followers' recent posts, tweets' columns plus author_id",
+    Dataset.FOLLOWING: "following",
+    Dataset.TWEETS: "tweets",
+    Dataset.INTERACTIONS: "interactions",
+    Dataset.FOLLOWER_TWEETS: "follower_tweets",
 }
 
 
 def describe(datasets: Iterable[Dataset] | None = None, limits: Limits = DEFAULT_LIMITS) -> str:
     """The tool's description for the model; `datasets` narrows the views to those the account has."""
     chosen = list(Dataset) if datasets is None else [d for d in Dataset if d in set(datasets)]
-    which = (
-        "Views (only imported datasets have one; the result's `views` lists them)"
-        if datasets is None
-        else "Views"
-    )
-    views = "; ".join(_VIEWS[d] for d in chosen) or "none"
+    views = ", ".join(_VIEWS[d] for d in chosen) or "none"
+    # Every word here is paid on every request that offers the tool: say only what the model cannot guess.
     return (
-        "Run Python 3 over this account's data when no other tool answers the question. "
-        f"`con` is a DuckDB connection with read-only views of the newest snapshots. {which}: {views}. "
-        "Timestamps are UTC. Set `result` to a DuckDB relation (e.g. result = con.sql('SELECT ...')), a "
-        "pandas DataFrame (pandas only if installed; prefer SQL) or a JSON value; print() output comes back "
-        "too. One value: con.execute(sql).fetchone()[0] (DuckDB 2 relations have no fetchone). "
-        f"Limits: {limits.rows} rows, {limits.output_bytes // 1024} KB of printed output, "
-        f"{limits.wall_seconds:g} s, {limits.memory_bytes >> 20} MB. No network, no secrets; files only in "
-        "the current folder, deleted afterwards. An error in the code comes back as `error` (with the line), "
-        "so fix the code and call again."
+        "Python over this account's data, only when no other tool answers. `con`: DuckDB with read-only "
+        f"views of imported data: {views}; DESCRIBE a view for its columns. Set `result` = "
+        f"con.sql('SELECT ...') or a JSON value. Max {limits.rows} rows, {limits.wall_seconds:g} s, no "
+        "network; an `error` names its line: fix and retry."
     )
 
 

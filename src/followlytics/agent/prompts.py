@@ -54,6 +54,8 @@ _MIN_RESULT_CHARS = 1400
 _FLOAT_DIGITS = 4
 
 _SCHEMA_KEYS_DROPPED = frozenset({"title", "minimum", "maximum", "maxLength", "minLength", "maxItems"})
+# Arguments whose name says it all, in every tool that has them: their descriptions would be paid per request.
+_SELF_EXPLANATORY = frozenset({"limit", "offset"})
 
 DEFAULT_PERSONA = "a sharp, friendly audience analyst"
 
@@ -180,7 +182,10 @@ def _escaped_json(value: Any) -> str:
 def _compact_schema(schema: dict[str, Any]) -> dict[str, Any]:
     """The arguments schema without what a model does not need: titles, bounds, the model's own docstring,
     `additionalProperties`, and `anyOf [X, null]` with a null default (an optional X is just not required)."""
-    properties = {name: _compact_property(prop) for name, prop in schema.get("properties", {}).items()}
+    properties = {
+        name: _compact_property(prop, describe=name not in _SELF_EXPLANATORY)
+        for name, prop in schema.get("properties", {}).items()
+    }
     compact: dict[str, Any] = {"type": "object", "properties": properties}
     if schema.get("required"):
         compact["required"] = schema["required"]
@@ -189,7 +194,7 @@ def _compact_schema(schema: dict[str, Any]) -> dict[str, Any]:
     return compact
 
 
-def _compact_property(prop: dict[str, Any]) -> dict[str, Any]:
+def _compact_property(prop: dict[str, Any], *, describe: bool = True) -> dict[str, Any]:
     # Bounds are left out: the registry checks every argument and a violation comes back to the model as a
     # tool error naming the field, which costs tokens only when it happens.
     options = prop.get("anyOf")
@@ -198,7 +203,9 @@ def _compact_property(prop: dict[str, Any]) -> dict[str, Any]:
         prop = {**{k: v for k, v in prop.items() if k != "anyOf"}, **real}
         if prop.get("default", 0) is None:
             del prop["default"]
-    prop = {k: v for k, v in prop.items() if k not in _SCHEMA_KEYS_DROPPED}
+    prop = {
+        k: v for k, v in prop.items() if k not in _SCHEMA_KEYS_DROPPED and (describe or k != "description")
+    }
     if isinstance(prop.get("description"), str):
         prop["description"] = _cut(prop["description"], _ARGUMENT_DESCRIPTION_CHARS)
     return prop

@@ -7,7 +7,9 @@
     lifetime     --die-with-parent (ends when the outer bwrap, the provider's child, ends) and
                  --new-session (no access to a controlling terminal)
     files        the user's folder read-only at /data; a per-sandbox host folder writable at /scratch
-                 (HOME, TMPDIR, the working directory; DuckDB spills there); read-only binds of /usr,
+                 (HOME, TMPDIR, the working directory; DuckDB spills there), wiped on archive; another
+                 writable at /workspace (the table cache, `--cache`), kept until the sandbox is deleted
+                 and hidden from run_python's code (`mount_mask.py`); read-only binds of /usr,
                  the /bin and /lib links, the Python installation (base prefix and venv) and the
                  followlytics package; /etc/ld.so.cache and /etc/localtime only; a fresh /proc and a
                  minimal /dev. No /home, /root, /etc/passwd, /tmp of the host, nor other users' folders
@@ -41,7 +43,11 @@ import followlytics
 DATA = "/data"
 """Where the user's folder appears inside the sandbox (read-only)."""
 SCRATCH = "/scratch"
-"""The sandbox's one writable folder."""
+"""The sandbox's writable scratch folder, wiped when the sandbox is archived."""
+WORKSPACE = "/workspace"
+"""The sandbox's writable workspace: its table cache, kept while the sandbox is archived."""
+TABLE_CACHE_FILE = "tables.duckdb"
+"""The runtime's table cache (`--cache`), in the workspace."""
 SANDBOX_UID = 65534
 ADDRESS_SPACE_HEADROOM = 2 << 30
 _PIDS_CGROUP = Path("/sys/fs/cgroup/pids")
@@ -64,8 +70,16 @@ def find_bwrap() -> str | None:
     return shutil.which("bwrap")
 
 
-def command(bwrap: str, user_root: Path, scratch: Path, *, duckdb_memory_mb: int | None = None) -> list[str]:
-    """The command line that runs the runtime over `user_root` (read-only) with `scratch` writable."""
+def command(
+    bwrap: str,
+    user_root: Path,
+    scratch: Path,
+    *,
+    workspace: Path | None = None,
+    duckdb_memory_mb: int | None = None,
+) -> list[str]:
+    """The command line that runs the runtime over `user_root` (read-only) with `scratch` writable, and
+    `workspace` writable at /workspace holding its table cache when given."""
     argv = [
         bwrap,
         "--unshare-all",
@@ -95,10 +109,14 @@ def command(bwrap: str, user_root: Path, scratch: Path, *, duckdb_memory_mb: int
     for path in python_paths():
         argv += ["--ro-bind", path, path]
     argv += ["--ro-bind", str(user_root), DATA, "--bind", str(scratch), SCRATCH, "--chdir", SCRATCH]
+    if workspace is not None:
+        argv += ["--bind", str(workspace), WORKSPACE]
     argv += ["--clearenv"]
     for name, value in environment().items():
         argv += ["--setenv", name, value]
     argv += ["--", sys.executable, "-m", "followlytics.sandbox.runtime", "--root", DATA]
+    if workspace is not None:
+        argv += ["--cache", f"{WORKSPACE}/{TABLE_CACHE_FILE}"]
     if duckdb_memory_mb is not None:
         argv += ["--memory-limit", f"{max(64, duckdb_memory_mb)}MB"]
     return argv

@@ -13,12 +13,16 @@ network), sets `isolates = False` and refuses `run_python`.
 States, and what `exec` does in each:
 
     create  -> CREATING -> RUNNING once the runtime answers `ping`
-    pause   -> PAUSED     every process of the sandbox gets SIGSTOP: memory (loaded tables) kept; `start`
+    pause   -> PAUSED     the runtime copies new tables to its workspace (`persist`), then every process
+                          of the sandbox gets SIGSTOP: memory (loaded tables) kept; `start`
                           or the next `exec` sends SIGCONT, which takes well under a millisecond
-    archive -> ARCHIVED   the processes end and the scratch folder is wiped; the user's folder (the
-                          workspace) stays; `start` or the next `exec` starts a fresh process, which
-                          reloads snapshots on its first call
-    delete  -> DESTROYED  the sandbox is forgotten; `exec`/`start` raise SandboxError
+    archive -> ARCHIVED   (`persist` first, when running) the processes end and the scratch folder is
+                          wiped; the user's folder and the sandbox's workspace (its table cache, with
+                          `workspace_dir`) stay; `start` or the next `exec` starts a fresh process, which
+                          reuses the cached tables of unchanged snapshots (without a workspace, it reloads
+                          them on its first call)
+    delete  -> DESTROYED  the sandbox is forgotten and its workspace removed; `exec`/`start` raise
+                          SandboxError
     ERROR                 the process could not be started at all; the next `start`/`exec` tries again
 
 A process that died between calls leaves the sandbox ARCHIVED, and the next `exec` starts a new one. A
@@ -69,6 +73,7 @@ CODE_TOOLS = frozenset({"run_python"})
 """Tools that run model-written code: refused where the sandbox does not isolate."""
 
 _STOP_GRACE_SECONDS = 2.0
+_PERSIST_SECONDS = 600.0
 _STOPPED_WAIT_SECONDS = 1.0  # how long pause() waits to see the runtime actually stopped
 _READ_CHUNK = 1 << 16
 _LIVE = (SandboxState.RUNNING, SandboxState.PAUSED)
@@ -95,6 +100,7 @@ class _Sandbox:
     process: subprocess.Popen[bytes] | None = None  # bwrap (or the runtime itself without isolation)
     runtime_pid: int | None = None  # the runtime's host pid, inside bwrap's tree
     scratch: Path | None = None
+    workspace: Path | None = None  # kept while archived: the runtime's table cache
     cgroup: Path | None = None
     pending: bytearray = field(default_factory=bytearray)  # bytes read past the last answer line
     next_id: int = 1
@@ -119,12 +125,15 @@ class LocalSandboxProvider:
         timeout: float = 60.0,
         log_dir: Path | None = None,
         scratch_dir: Path | None = None,
+        workspace_dir: Path | None = None,
     ) -> None:
         """`isolation`: `auto`, `bubblewrap` or `none` (see the module docstring). `memory_mb`, `cpu_seconds`,
         `max_processes`, `max_file_mb`: each sandbox's limits. `timeout`: seconds one call may take.
         `log_dir`: where each sandbox's stderr goes (`<sandbox_id>.log`); None passes it through to this
         process's stderr. `scratch_dir`: where the per-sandbox scratch folders are made (default: the
-        system's temporary folder)."""
+        system's temporary folder). `workspace_dir`: where each sandbox keeps its workspace (`<id>/`, the
+        runtime's table cache), which survives archiving and server restarts and is removed by `delete`;
+        None: no workspace, so a resumed process rebuilds its tables."""
         if isolation not in ISOLATIONS:
             raise InvalidInput(
                 f"sandbox isolation {isolation!r} is not one of {', '.join(ISOLATIONS)}", field="isolation"
@@ -132,6 +141,7 @@ class LocalSandboxProvider:
         self._timeout = timeout
         self._log_dir = log_dir
         self._scratch_dir = scratch_dir
+        self._workspace_dir = workspace_dir
         self._limits = bubblewrap.Limits(memory_mb, cpu_seconds, max_processes, max_file_mb)
         self._sandboxes: dict[str, _Sandbox] = {}
         self._lock = threading.Lock()  # guards the dict; each sandbox's own lock guards its process
@@ -164,7 +174,8 @@ class LocalSandboxProvider:
         with self._lock:
             sandbox = self._sandboxes.get(sandbox_id)
             if sandbox is None:
-                sandbox = self._sandboxes[sandbox_id] = _Sandbox(user_root=user_root)
+                workspace = self._workspace_dir / sandbox_id if self._workspace_dir is not None else None
+                sandbox = self._sandboxes[sandbox_id] = _Sandbox(user_root=user_root, workspace=workspace)
             elif sandbox.user_root != user_root:
                 raise Conflict(f"sandbox {sandbox_id} already exists for another folder")
         with sandbox.lock:
@@ -185,6 +196,8 @@ class LocalSandboxProvider:
             return SandboxState.DESTROYED
         with sandbox.lock:
             if sandbox.state is SandboxState.RUNNING and _alive(sandbox):
+                self._persist(sandbox_id, sandbox)
+            if sandbox.state is SandboxState.RUNNING and _alive(sandbox):
                 assert sandbox.process is not None
                 _signal_tree(sandbox.process.pid, signal.SIGSTOP)
                 _wait_stopped(sandbox.runtime_pid)
@@ -200,6 +213,8 @@ class LocalSandboxProvider:
         if sandbox is None:
             return SandboxState.DESTROYED
         with sandbox.lock:
+            if sandbox.state is SandboxState.RUNNING and _alive(sandbox):
+                self._persist(sandbox_id, sandbox)
             if sandbox.state is not SandboxState.DESTROYED:
                 # A stopped process cannot take the graceful way out (EOF, SIGTERM): it is killed.
                 self._end(sandbox, graceful=sandbox.state is SandboxState.RUNNING)
@@ -207,12 +222,16 @@ class LocalSandboxProvider:
             return sandbox.state
 
     def delete(self, sandbox_id: str) -> SandboxState:
+        checked_id(sandbox_id, "sandbox_id")
         with self._lock:
             sandbox = self._sandboxes.pop(sandbox_id, None)
         if sandbox is not None:
             with sandbox.lock:
                 self._end(sandbox, graceful=False)
                 sandbox.state = SandboxState.DESTROYED
+        # Also when this process never knew the sandbox: a workspace left from before a restart.
+        if self._workspace_dir is not None:
+            shutil.rmtree(self._workspace_dir / sandbox_id, ignore_errors=True)
         return SandboxState.DESTROYED
 
     def state(self, sandbox_id: str) -> SandboxState:
@@ -305,9 +324,15 @@ class LocalSandboxProvider:
         )
         # DuckDB keeps to two thirds of the memory limit and spills past it, so the rlimit stays a backstop.
         duckdb_mb = self._limits.memory_mb * 2 // 3
+        if sandbox.workspace is not None:
+            sandbox.workspace.mkdir(parents=True, exist_ok=True)
         if self._bwrap is not None:
             argv = bubblewrap.command(
-                self._bwrap, sandbox.user_root, sandbox.scratch, duckdb_memory_mb=duckdb_mb
+                self._bwrap,
+                sandbox.user_root,
+                sandbox.scratch,
+                workspace=sandbox.workspace,
+                duckdb_memory_mb=duckdb_mb,
             )
             cwd, env = None, {"PATH": "/usr/bin:/bin"}
         else:
@@ -320,6 +345,8 @@ class LocalSandboxProvider:
                 "--memory-limit",
                 f"{max(64, duckdb_mb)}MB",
             ]
+            if sandbox.workspace is not None:
+                argv += ["--cache", str(sandbox.workspace / bubblewrap.TABLE_CACHE_FILE)]
             cwd, env = sandbox.user_root, _child_env(sandbox.user_root, sandbox.scratch)
         log = self._open_log(sandbox_id)
         try:
@@ -351,8 +378,18 @@ class LocalSandboxProvider:
         self._log_dir.mkdir(parents=True, exist_ok=True)
         return (self._log_dir / f"{sandbox_id}.log").open("ab")
 
-    def _call(self, sandbox_id: str, sandbox: _Sandbox, tool: str, args: dict[str, Any]) -> dict[str, Any]:
-        """One request and its answer; called with the sandbox's lock held and a process started."""
+    def _call(
+        self,
+        sandbox_id: str,
+        sandbox: _Sandbox,
+        tool: str,
+        args: dict[str, Any],
+        *,
+        timeout: float | None = None,
+    ) -> dict[str, Any]:
+        """One request and its answer within `timeout` (default: the provider's); called with the
+        sandbox's lock held and a process started."""
+        timeout = timeout if timeout is not None else self._timeout
         process = sandbox.process
         assert process is not None and process.stdin is not None and process.stdout is not None
         request_id = sandbox.next_id
@@ -361,12 +398,12 @@ class LocalSandboxProvider:
             _write_all(
                 process.stdin.fileno(), orjson.dumps({"id": request_id, "tool": tool, "args": args}) + b"\n"
             )
-            line = _read_line(process, sandbox.pending, time.monotonic() + self._timeout)
+            line = _read_line(process, sandbox.pending, time.monotonic() + timeout)
         except TimeoutError:
             self._end(sandbox, graceful=False)
             sandbox.state = SandboxState.ARCHIVED
             raise SandboxError(
-                f"sandbox {sandbox_id}: {tool} did not answer within {self._timeout:g} s, so it was stopped"
+                f"sandbox {sandbox_id}: {tool} did not answer within {timeout:g} s, so it was stopped"
             ) from None
         except (BrokenPipeError, EOFError):
             code = self._end(sandbox, graceful=False)
@@ -388,6 +425,17 @@ class LocalSandboxProvider:
         if answer.get("ok"):
             return answer["result"]
         raise error_from_answer(answer.get("error") or {})
+
+    def _persist(self, sandbox_id: str, sandbox: _Sandbox) -> None:
+        """Have the runtime copy its new tables to the workspace, so the next process starts with them.
+        Done before a pause or an archive, when no question waits; a failure only costs that speed."""
+        if sandbox.workspace is None:
+            return
+        try:
+            # Writing compresses: about 5 s for 1M followers' tables, a minute or more at 10M.
+            self._call(sandbox_id, sandbox, "persist", {}, timeout=max(self._timeout, _PERSIST_SECONDS))
+        except FollowlyticsError as exc:
+            _log.warning("sandbox %s: its tables were not kept for the next start (%s)", sandbox_id, exc)
 
     def _end(self, sandbox: _Sandbox, *, graceful: bool = True) -> int | None:
         """End the sandbox's processes, reap them, wipe its scratch folder; return the exit code.

@@ -35,6 +35,9 @@ They default to DEFAULT_LIMITS and can be lowered or raised only through the run
 child never sees. Every string in the answer has the user's folder, the scratch folder and the Python
 installation replaced by `<data>`, `.` and `<python>`, so no host path leaves the runtime.
 
+When the runtime keeps a table cache (`--cache`), its folder is hidden from the child (`mount_mask.py`): an
+empty read-only tmpfs in namespaces of the child's own, so code cannot plant tables for later answers.
+
 This is not a security boundary by itself: the child is a plain process of the runtime's user and can read
 what that user can. Only a provider that isolates (`SandboxProvider.isolates`) makes it one, and only then
 does the control plane offer the tool to a model.
@@ -57,7 +60,7 @@ import sys
 import tempfile
 import textwrap
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -70,6 +73,7 @@ from followlytics.audience.datasets import Dataset, missing
 from followlytics.audience.paths import account_dir, checked_id
 from followlytics.audience.snapshots import SnapshotInfo, latest_snapshot
 from followlytics.errors import InvalidInput, ToolFailed
+from followlytics.sandbox.mount_mask import masker
 
 if TYPE_CHECKING:
     from followlytics.sandbox.runtime import Runtime
@@ -148,10 +152,7 @@ class RunPythonArgs(BaseModel):
     code: str = Field(
         min_length=1,
         max_length=MAX_CODE_CHARS,
-        description=(
-            "Python 3 code. `con` (a DuckDB connection with the views) and `duckdb` are defined. "
-            "Set `result` to what you want back; print() output is returned too."
-        ),
+        description="Python 3; `con` and `duckdb` are defined.",
     )
 
 
@@ -220,8 +221,9 @@ def run_python(runtime: Runtime, args: dict[str, Any], *, limits: Limits | None 
         raise missing(Dataset.FOLLOWERS, handle, competitor=entry is not None and entry.kind == "competitor")
 
     scratch = Path(tempfile.mkdtemp(prefix="followlytics-py-"))
+    hidden = [runtime.cache_dir] if runtime.cache_dir is not None else []
     try:
-        outcome = _execute(parsed.code, snapshots, scratch, limits)
+        outcome = _execute(parsed.code, snapshots, scratch, limits, hidden=hidden)
     finally:
         _remove_tree(scratch)
     scrub = _scrubber([(scratch, "."), (runtime.root, "<data>"), (Path(sys.prefix), "<python>")])
@@ -246,7 +248,15 @@ class _Outcome:
     duration_ms: int
 
 
-def _execute(code: str, snapshots: dict[Dataset, SnapshotInfo], scratch: Path, limits: Limits) -> _Outcome:
+def _execute(
+    code: str,
+    snapshots: dict[Dataset, SnapshotInfo],
+    scratch: Path,
+    limits: Limits,
+    *,
+    hidden: Sequence[Path] = (),
+) -> _Outcome:
+    mask = masker(hidden)
     report_read, report_write = os.pipe()
     spec = {
         "code": code,
@@ -269,9 +279,16 @@ def _execute(code: str, snapshots: dict[Dataset, SnapshotInfo], scratch: Path, l
             cwd=scratch,
             env={},  # nothing of the runtime's environment (keys, settings) reaches the code
             pass_fds=(report_write,),
-            preexec_fn=functools.partial(_apply_limits, limits),
+            preexec_fn=functools.partial(_prepare_child, mask, limits),
             start_new_session=True,  # its own process group, so a time-out kills whatever it started too
         )
+    except subprocess.SubprocessError as exc:
+        # Only the preexec step raises this, and only the mask can fail there: no namespaces to hide with.
+        os.close(report_read)
+        raise ToolFailed(
+            "run_python cannot start here: the sandbox does not let it hide the table cache from the code "
+            "(user namespaces are refused)"
+        ) from exc
     except BaseException:
         os.close(report_read)
         raise
@@ -402,6 +419,13 @@ def _kill_group(process: subprocess.Popen[bytes]) -> None:
         os.killpg(process.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
         pass
+
+
+def _prepare_child(mask: Callable[[], None], limits: Limits) -> None:
+    """Runs in the forked child before exec (preexec_fn): hide the folders the code must not touch, then
+    set the limits (last, so the mask's own steps are not limited by them)."""
+    mask()
+    _apply_limits(limits)
 
 
 def _apply_limits(limits: Limits) -> None:

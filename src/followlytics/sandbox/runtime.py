@@ -15,12 +15,14 @@ process API runs a command and returns its output, use this form).
 `ToolFailed` with its message (the traceback goes to stderr only). stdout carries protocol lines
 and nothing else; EOF on stdin ends the program with status 0.
 
-Tools live in `TOOLS`: `ping`, every analysis in `analytics.catalog.CATALOG`, each given the
+Tools live in `TOOLS`: `ping`, `persist` (copy new tables to the `--cache` file; the provider asks before
+it pauses or ends the process), every analysis in `analytics.catalog.CATALOG`, each given the
 runtime as its `Workspace`, and `run_python` (`python_tool.py`: model-written code in a fresh child process
 with time, memory and output limits, over DuckDB views of one account's newest snapshots). Every path
 is built under `--root` from checked ids, so a call can only read that user's data. A snapshot is
-loaded into an in-memory DuckDB table once and reused, with the tables derived from it, until the account
-gets a newer snapshot.
+loaded into a DuckDB table once and reused, with the tables derived from it, until the account gets a newer
+snapshot. With `--cache FILE` those tables live in that file and the next process over the same folder
+starts with them (`table_cache.py`); without it they are in memory and go with the process.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ from followlytics.audience.paths import account_dir, checked_id
 from followlytics.audience.snapshots import SnapshotInfo, latest_snapshot, list_snapshots
 from followlytics.errors import FollowlyticsError, InvalidInput, NotFound
 from followlytics.sandbox.python_tool import run_python
+from followlytics.sandbox.table_cache import TableCatalog
 
 _log = logging.getLogger("followlytics.sandbox.runtime")
 _Model = TypeVar("_Model", bound=BaseModel)
@@ -64,17 +67,21 @@ class Runtime:
     replaced, with every table derived from them, when a newer snapshot appears.
     """
 
-    def __init__(self, root: Path, *, memory_limit: str = DEFAULT_MEMORY_LIMIT) -> None:
+    def __init__(
+        self, root: Path, *, memory_limit: str = DEFAULT_MEMORY_LIMIT, cache: Path | None = None
+    ) -> None:
+        """`cache`: a DuckDB file whose tables a later process over the same folder reuses (see
+        `table_cache`); None keeps every table in memory."""
         self.root = root
-        self.loads = 0  # how many times a snapshot was read from disk, for observability
+        self.loads = 0  # how many times this process read a snapshot from disk, for observability
         self._con = duckdb.connect()
         # Tables beyond the limit spill to a private temporary folder instead of growing the process: at
         # 10M followers the loaded snapshots and their derived tables alone would need about 20 GB.
         self._spill = tempfile.TemporaryDirectory(prefix="followlytics-spill-")
         self._con.execute(f"SET memory_limit = '{_checked_size(memory_limit)}'")
         self._con.execute("SET temp_directory = $path", {"path": self._spill.name})
+        self._tables = TableCatalog(self._con, cache)
         self._loaded: dict[tuple[str, Dataset, str | None], Source] = {}
-        self._derived: dict[str, list[str]] = {}  # source table -> tables derived from it
 
     def handle(self, request: Any) -> dict[str, Any]:
         request_id = request.get("id") if isinstance(request, dict) else None
@@ -96,6 +103,21 @@ class Runtime:
             self._con.abort()
         return {"id": request_id, "ok": True, "result": result}
 
+    @property
+    def cache_dir(self) -> Path | None:
+        """The folder of the table cache file in use (hidden from `run_python`'s code), if any."""
+        cache_file = self._tables.cache_file
+        return cache_file.parent if cache_file is not None else None
+
+    @property
+    def cached_tables(self) -> int:
+        """How many tables this process took from the cache file at its start, instead of building them."""
+        return self._tables.inherited
+
+    def persist(self) -> int:
+        """Copy the tables the cache file lacks into it, for the next process; how many were copied."""
+        return self._tables.persist()
+
     # --- the Workspace protocol -------------------------------------------------------------------------
 
     @property
@@ -115,18 +137,18 @@ class Runtime:
             if not found:
                 raise NotFound(f"no {dataset.description} snapshot {snapshot_id!r} for this account")
             snapshot = found[0]
-        # The newest snapshot is cached under key None, so an import replaces it; named ones stay.
+        # The newest snapshot is kept under key '' (None here), so an import replaces it; named ones stay.
         key = (account_id, dataset, snapshot_id)
         loaded = self._loaded.get(key)
         if loaded is not None and loaded.snapshot.path == snapshot.path:
             return loaded
-        self.loads += 1
-        table = f"{dataset.value}_{self.loads}"
-        self._con.execute(
-            f"CREATE TABLE {table} AS SELECT * FROM read_parquet($path)", {"path": str(snapshot.path)}
-        )
-        if loaded is not None:
-            self._drop(loaded.table)
+        snapshot_key = snapshot_id or ""
+        table = self._tables.loaded(account_id, dataset, snapshot_key, snapshot)
+        if table is None:
+            for outdated in self._tables.outdated(account_id, dataset, snapshot_key):
+                self._tables.drop(outdated)
+            self.loads += 1
+            table = self._tables.load(account_id, dataset, snapshot_key, snapshot)
         entry = self._entry(account_id)
         source = Source(table, dataset, account_id, entry.handle if entry else None, snapshot)
         self._loaded[key] = source
@@ -147,20 +169,11 @@ class Runtime:
         if not _DERIVED_NAME.fullmatch(name):
             raise InvalidInput(f"derived table name {name!r} is not a plain identifier", field="name")
         table = f"{source.table}__{name}"
-        built = self._derived.setdefault(source.table, [])
-        if table not in built:
-            self._con.execute(
-                f"CREATE TABLE {table} AS {sql.replace('{source}', source.table)}", params or {}
-            )
-            built.append(table)
+        if not self._tables.has(table):
+            self._tables.derive(table, source.table, sql.replace("{source}", source.table), params)
         return table
 
     # --- internals --------------------------------------------------------------------------------------
-
-    def _drop(self, table: str) -> None:
-        for derived in reversed(self._derived.pop(table, [])):
-            self._con.execute(f"DROP TABLE IF EXISTS {derived}")
-        self._con.execute(f"DROP TABLE IF EXISTS {table}")
 
     def _entry(self, account_id: str) -> AccountEntry | None:
         return next((a for a in self.accounts() if a.id == account_id), None)
@@ -194,7 +207,11 @@ def _validated(model: type[_Model], args: dict[str, Any]) -> _Model:
 
 def _ping(runtime: Runtime, args: dict[str, Any]) -> dict[str, Any]:
     # Only the folder's name: the absolute path says nothing the caller needs and something it should not.
-    return {"pong": True, "root": runtime.root.name}
+    return {"pong": True, "root": runtime.root.name, "cached_tables": runtime.cached_tables}
+
+
+def _persist(runtime: Runtime, args: dict[str, Any]) -> dict[str, Any]:
+    return {"tables": runtime.persist()}
 
 
 def _handler(tool: AnalyticsTool) -> ToolHandler:
@@ -210,6 +227,7 @@ ToolHandler = Callable[[Runtime, dict[str, Any]], dict[str, Any]]
 
 TOOLS: dict[str, ToolHandler] = {
     "ping": _ping,
+    "persist": _persist,
     **{tool.name: _handler(tool) for tool in CATALOG},
     "run_python": run_python,
 }
@@ -247,13 +265,19 @@ def main(argv: list[str] | None = None) -> int:
         default=DEFAULT_MEMORY_LIMIT,
         help="Memory DuckDB may use before spilling tables to a temporary folder (default %(default)s).",
     )
+    parser.add_argument(
+        "--cache",
+        type=Path,
+        help="A DuckDB file to keep loaded and derived tables in for the next process (default: memory).",
+    )
     options = parser.parse_args(argv)
     logging.basicConfig(stream=sys.stderr, level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
     # Keep the real stdout for protocol lines and point fd 1 at stderr, so a stray print or a
     # library writing to stdout (even from C) cannot corrupt the protocol.
     answers = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
-    runtime = Runtime(options.root.resolve(), memory_limit=options.memory_limit)
+    cache = options.cache.resolve() if options.cache is not None else None
+    runtime = Runtime(options.root.resolve(), memory_limit=options.memory_limit, cache=cache)
     if options.request is not None:
         serve(runtime, io.BytesIO(options.request.encode() + b"\n"), answers)
         return 0

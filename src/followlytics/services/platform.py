@@ -83,6 +83,7 @@ def _sandbox_provider(settings: Settings, name: str) -> SandboxProvider:
             cpu_seconds=settings.sandbox_cpu_seconds,
             max_processes=settings.sandbox_max_processes,
             max_file_mb=settings.sandbox_max_file_mb,
+            workspace_dir=settings.data_dir / "sandboxes",
         )
     if name == "daytona":
         if settings.daytona_api_key is None:
