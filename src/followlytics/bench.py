@@ -90,7 +90,7 @@ def bench_ask(followers: int, repeat: int) -> dict[str, Any]:
         platform = Platform.from_settings(Settings(data_dir=Path(tmp) / "data", database_url=None))
         try:
             with platform.db.session() as session:
-                user_id = create_user(session, email="bench@example.com", plan="pro").user.id
+                user_id = create_user(session, email="bench@example.com", plan="agency").user.id  # no quota
             import_files(platform, user_id=user_id, paths=[source], handle="bench")
             question = "Who are my most valuable followers?"
             first = _timed(lambda: ask(platform, user_id=user_id, question=question), 1)[0]

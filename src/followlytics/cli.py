@@ -81,6 +81,211 @@ def users_create(
         out.print(f"API key (shown once): [bold]{data['api_key']}[/bold]")
 
 
+@users_app.command("plan")
+def users_plan(
+    user: Annotated[str, typer.Argument(help="User id or email.")],
+    plan: Annotated[str, typer.Argument(help="starter, pro or agency.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Change a user's plan; it applies to their next request (same as PUT /api/admin/users/{id}/plan)."""
+    from followlytics.services.plans import set_plan
+
+    with _platform() as platform:
+        changed = set_plan(platform, user_id=_user_id(platform, user), plan=plan)
+    if as_json:
+        _print_json(changed.model_dump(mode="json"))
+    elif changed.changed_at is None:
+        out.print(f"{changed.email} already has the {changed.plan} plan")
+    else:
+        out.print(f"{changed.email}: {changed.previous_plan} -> [bold]{changed.plan}[/bold], effective now")
+
+
+@app.command()
+def plans(as_json: JsonFlag = False) -> None:
+    """The plans: price, monthly question limit and features."""
+    from followlytics.services.plans import plan_table
+
+    table_rows = plan_table()
+    if as_json:
+        _print_json([row.model_dump(mode="json") for row in table_rows])
+        return
+    table = Table("plan", "price/month", "questions/month", "features")
+    for row in table_rows:
+        limit = "unlimited" if row.question_limit is None else str(row.question_limit)
+        table.add_row(row.name, f"${row.price_usd}", limit, ", ".join(row.features))
+    out.print(table)
+
+
+@app.command()
+def usage(user: Annotated[str, typer.Argument(help="User id or email.")], as_json: JsonFlag = False) -> None:
+    """A user's questions this month against their plan, overage, and what they cost us."""
+    from followlytics.services.quotas import user_usage
+
+    with _platform() as platform:
+        used = user_usage(platform, user_id=_user_id(platform, user))
+    if as_json:
+        _print_json(used.model_dump(mode="json"))
+        return
+    limit = "unlimited" if used.question_limit is None else f"{used.question_limit}"
+    out.print(
+        f"{used.plan}: {used.questions_used} of {limit} questions since {used.period_start:%Y-%m-%d} "
+        f"(resets {used.period_end:%Y-%m-%d}); overage {used.overage_questions} = ${used.overage_usd}; "
+        f"cost ${used.cost_usd} (model ${used.model_usd}, sandbox ${used.sandbox_usd}, "
+        f"X API ${used.x_api_usd})",
+        highlight=False,
+    )
+
+
+@app.command()
+def economics(
+    month: Annotated[str | None, typer.Option(help="YYYY-MM (default: this month, UTC).")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Per user and month: cost (model, sandbox, X API), revenue and margin."""
+    from followlytics.services.metering import economics as month_economics
+    from followlytics.services.periods import parse_month
+
+    with _platform() as platform:
+        report = month_economics(platform, month=parse_month(month))
+    if as_json:
+        _print_json(report.model_dump(mode="json"))
+        return
+    table = Table("user", "plan", "questions", "model", "sandbox", "X API", "cost", "revenue", "margin")
+    for row in report.users:
+        table.add_row(
+            row.email, row.plan, str(row.questions), f"{row.model_usd:.4f}", f"{row.sandbox_usd:.4f}",
+            f"{row.x_api_usd:.2f}", f"{row.cost_usd:.2f}", f"{row.revenue_usd:.2f}", f"{row.margin_usd:.2f}",
+        )  # fmt: skip
+    out.print(table)
+    out.print(
+        f"{report.month:%Y-%m} ({report.rates} rates): cost ${report.cost_usd:.2f}, "
+        f"revenue ${report.revenue_usd:.2f}, margin ${report.margin_usd:.2f}",
+        highlight=False,
+    )
+
+
+@app.command()
+def credit(as_json: JsonFlag = False) -> None:
+    """The sandbox credit: spent, remaining, burn rate, run-out date, active agents, alerts."""
+    from followlytics.services.ledger import credit_report
+
+    with _platform() as platform:
+        status = credit_report(platform)
+    if as_json:
+        _print_json(status.model_dump(mode="json"))
+        return
+    out.print(
+        f"credit ${status.credit_usd:,.2f}: spent ${status.spent_usd:,.2f}, "
+        f"remaining ${status.remaining_usd:,.2f}; "
+        f"burn ${status.burn_rate_usd_per_day:,.2f}/day; run-out {status.run_out_date or 'not projected'}",
+        highlight=False,
+    )
+    cap = " (cap reached: new users are answered statelessly)" if status.new_users_stateless else ""
+    out.print(f"active agents {status.active_agents} of {status.max_active_agents}{cap}", highlight=False)
+    for alert in status.alerts:
+        out.print(f"[yellow]alert[/yellow] {alert.at:%Y-%m-%d %H:%M}: {alert.message}", highlight=False)
+
+
+@app.command()
+def kpis(
+    month: Annotated[str | None, typer.Option(help="YYYY-MM (default: this month, UTC).")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """The KPIs: agent engagement, questions per active user, cost per question, conversion, retention."""
+    from followlytics.services.kpis import kpi_report
+    from followlytics.services.periods import parse_month
+
+    with _platform() as platform:
+        report = kpi_report(platform, month=parse_month(month))
+    if as_json:
+        _print_json(report.model_dump(mode="json"))
+        return
+    for name, value in report.model_dump().items():
+        out.print(f"{name}: {value}", highlight=False)
+
+
+@app.command()
+def simulate(
+    users: Annotated[int, typer.Option(help="Users simulated.", min=1)] = 10_000,
+    months: Annotated[int, typer.Option(help="Months simulated (730 h each).", min=1, max=120)] = 12,
+    policy: Annotated[
+        list[str] | None,
+        typer.Option(help="always_on, pause_on_idle or stateless; repeat for several (default: all three)."),
+    ] = None,
+    mix: Annotated[
+        str, typer.Option(help="Usage mix: name=hours a month:share of users, comma-separated.")
+    ] = "heavy=10:0.2,medium=3:0.5,light=1:0.3",
+    session_minutes: Annotated[float, typer.Option(help="Length of one session of use.", min=1)] = 30,
+    questions_per_hour: Annotated[float, typer.Option(help="Questions per hour of use.", min=0.1)] = 6,
+    question_seconds: Annotated[float, typer.Option(help="Sandbox seconds per stateless question.")] = 10,
+    seed: Annotated[int, typer.Option(help="Random seed of session times.")] = 1,
+    start: Annotated[
+        str, typer.Option(help="First day simulated (YYYY-MM-DD), for run-out dates.")
+    ] = "2027-01-01",
+    as_json: JsonFlag = False,
+) -> None:
+    """Sandbox cost of each lifecycle policy for a simulated user base, and when the credit runs out."""
+    from dataclasses import asdict
+    from datetime import date
+
+    from followlytics.errors import InvalidInput
+    from followlytics.services.lifecycle import Policy
+    from followlytics.services.rates import sandbox_rates
+    from followlytics.services.simulator import POLICIES, SimulationConfig, parse_mix
+    from followlytics.services.simulator import simulate as run_simulation
+
+    settings = get_settings()
+    try:
+        try:
+            first_day = date.fromisoformat(start)
+        except ValueError:
+            raise InvalidInput(f"start {start!r} is not YYYY-MM-DD", field="start") from None
+        config = SimulationConfig(
+            users=users,
+            months=months,
+            rates=sandbox_rates(settings),
+            policy=Policy.of(settings),
+            credit_usd=float(settings.credit_usd),
+            mix=parse_mix(mix),
+            session_minutes=session_minutes,
+            questions_per_hour=questions_per_hour,
+            question_seconds=question_seconds,
+            seed=seed,
+            start=first_day,
+            policies=tuple(policy) if policy else POLICIES,
+        )
+        results = run_simulation(config)
+    except FollowlyticsError as exc:
+        err.print(f"[red]error:[/red] {exc.message}", highlight=False)
+        raise typer.Exit(1) from exc
+    data = {
+        "users": users,
+        "months": months,
+        "rates": config.rates.name,
+        "credit_usd": config.credit_usd,
+        "mix": [asdict(m) for m in config.mix],
+        "policies": {name: asdict(result) for name, result in results.items()},
+    }
+    if as_json:
+        _print_json(data)
+        return
+    table = Table(
+        "policy", "per user-month", *[f"{m.name}/user-month" for m in config.mix], "total", "run-out"
+    )
+    for name, result in results.items():
+        table.add_row(
+            name,
+            f"${result.per_user_month_usd:,.2f}",
+            *[f"${result.per_profile_user_month_usd[m.name]:,.2f}" for m in config.mix],
+            f"${result.total_spend_usd:,.0f}",
+            str(result.run_out_date or "lasts"),
+        )
+    out.print(table)
+    out.print(
+        f"{users:,} users x {months} months, {config.rates.name} rates, credit ${config.credit_usd:,.0f}"
+    )
+
+
 @app.command("import")
 def import_(
     user: Annotated[str, typer.Argument(help="User id or email.")],

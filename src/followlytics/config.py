@@ -9,6 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -149,6 +150,40 @@ class Settings(BaseSettings):
         default=24000, description="Input + output tokens one question may use across all its requests."
     )
     llm_max_output_tokens: int = Field(default=1200, description="Output tokens per model request at most.")
+
+    # Plans, quotas, metering and the sandbox credit (docs/economics.md).
+    quota_overage: Literal["block", "pay_per_question"] = Field(
+        default="block",
+        description="Beyond a plan's monthly question limit: `block` (402 with the upgrade path) or "
+        "`pay_per_question` (answered and billed at `overage_question_usd`).",
+    )
+    overage_question_usd: Decimal = Field(
+        default=Decimal("0.50"), description="Price of one question beyond the monthly limit, USD."
+    )
+    sandbox_rates: Literal["roadmap", "daytona"] = Field(
+        default="roadmap",
+        description="Sandbox rate table: `roadmap` (creation $0.10, running $0.50/h, paused $0.05/h) or "
+        "`daytona` (per vCPU, GiB of RAM and GiB of disk).",
+    )
+    sandbox_vcpus: float = Field(default=1, description="vCPUs of one sandbox, for the `daytona` rates.")
+    sandbox_disk_gib: float = Field(
+        default=10, description="Disk of one sandbox in GiB, for the `daytona` rates (5 GiB are free)."
+    )
+    credit_usd: Decimal = Field(
+        default=Decimal("20000"), description="The sandbox credit the ledger starts from, USD."
+    )
+    credit_alert_thresholds: str = Field(
+        default="0.5,0.75,0.9",
+        description="Shares of the credit spent at which an alert is logged and recorded, comma-separated.",
+    )
+    burn_window_days: int = Field(
+        default=7, description="Days of spend the burn rate (and the run-out date) is averaged over."
+    )
+    max_active_agents: int = Field(
+        default=500,
+        description="Active agents (creating, running or paused) at which new users get stateless "
+        "per-question sandboxes instead of a persistent agent.",
+    )
 
     @property
     def resolved_database_url(self) -> str:

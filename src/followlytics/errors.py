@@ -3,6 +3,8 @@
     FollowlyticsError (500)
     ├── Unauthorized (401)           missing or unknown API key
     ├── Forbidden (403)              the plan or key does not allow this
+    │   └── PlanRequired (403)       the plan lacks a feature; names it and the plan that has it
+    ├── QuotaExceeded (402)          the monthly question limit is used up (overage blocked)
     ├── NotFound (404)               no such thing, or it belongs to another user
     ├── Conflict (409)               the thing exists, or is in the wrong state
     │   └── NoAudienceData (409)     nothing imported yet for that account
@@ -141,3 +143,35 @@ class ModelRejected(ModelError):
 
 class ModelMisconfigured(ModelError):
     pass
+
+
+class PlanRequired(Forbidden):
+    """The user's plan lacks a feature; `feature` names it and `required_plan` the cheapest plan with it."""
+
+    def __init__(self, message: str, *, feature: str, required_plan: str) -> None:
+        super().__init__(message)
+        self.feature = feature
+        self.required_plan = required_plan
+
+    def to_dict(self) -> dict[str, object]:
+        return {**super().to_dict(), "feature": self.feature, "required_plan": self.required_plan}
+
+
+class QuotaExceeded(FollowlyticsError):
+    """The monthly question limit is used up and the deployment blocks overage (402)."""
+
+    status_code = 402
+
+    def __init__(self, message: str, *, limit: int, resets_at: str, upgrade_to: str | None) -> None:
+        super().__init__(message)
+        self.limit = limit
+        self.resets_at = resets_at
+        self.upgrade_to = upgrade_to
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            **super().to_dict(),
+            "limit": self.limit,
+            "resets_at": self.resets_at,
+            "upgrade_to": self.upgrade_to,
+        }

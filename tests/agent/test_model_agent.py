@@ -393,3 +393,26 @@ def client_for(world) -> Iterator[Any]:
     yield make
     for client in clients:
         client.__exit__(None, None, None)
+
+
+def test_a_model_is_offered_only_the_tools_of_the_users_plan(world):
+    from followlytics.services.plans import TOOL_FEATURES, set_plan
+
+    platform, user_id = world["build"]()
+    set_plan(platform, user_id=user_id, plan="pro")  # no competitor tracking, no DM drafts
+    xai: oai.FakeOpenAI = world["xai"]
+    xai.push(
+        oai.reply(
+            tool_calls=[("call_a", "collaboration_suggestions", {"limit": 3})], usage=oai.usage(900, 50)
+        ),
+        oai.reply("No collaboration suggestions on your plan.", usage=oai.usage(1000, 20)),
+    )
+
+    answer = ask(platform, user_id=user_id, question="Who should I collaborate with?")
+
+    assert answer.provider == "xai" and answer.tools == []  # the gated tool never ran
+    first, second = xai.bodies
+    offered = {tool["function"]["name"] for tool in first["tools"]}
+    assert "top_followers" in offered and not offered & set(TOOL_FEATURES)
+    [refusal] = [m for m in second["messages"] if m["role"] == "tool"]
+    assert "unknown tool 'collaboration_suggestions'" in refusal["content"]

@@ -194,6 +194,9 @@ def test_import_without_files_or_account_is_422(client: TestClient, make_user) -
 
 
 def test_a_competitor_import_is_asked_about_by_handle(client: TestClient, creator: ApiUser) -> None:
+    admin = {"Authorization": "Bearer admin-test-key"}
+    upgraded = client.put(f"/api/admin/users/{creator.id}/plan", headers=admin, json={"plan": "agency"})
+    assert upgraded.status_code == 200, upgraded.text  # competitor tracking is an Agency feature
     page = json.loads(FOLLOWERS_PAGE.read_text())
     page["data"] = page["data"][:30]
     response = _import(
@@ -209,7 +212,7 @@ def test_a_competitor_import_is_asked_about_by_handle(client: TestClient, creato
 def test_stateless_ask_answers_from_the_request_and_keeps_nothing(
     client: TestClient, make_user, platform: Platform
 ) -> None:
-    user = make_user()
+    user = make_user(plan="agency")  # sending your own data is API access, an Agency feature
     followers = json.loads(FOLLOWERS_PAGE.read_text())["data"]
     response = client.post(
         "/api/agent/ask",

@@ -148,7 +148,7 @@ def test_a_competitor_takes_only_followers_and_tweets(client: TestClient, make_u
 
 
 def test_a_competitors_followers_and_tweets_import(client: TestClient, make_user) -> None:
-    user = make_user()
+    user = make_user(plan="agency")  # competitor tracking
     _import(client, user, [("f.json", FOLLOWERS_PAGE.read_bytes())], account="me")
 
     followers = _import(

@@ -157,3 +157,35 @@ def test_a_streamed_question_that_is_queued_waits_on_the_stream_for_its_answer(t
     assert data[0]["status"] == "queued" and data[1]["status"] == "answered"
     assert data[1]["query_id"] == data[0]["query_id"] and data[1]["tools"][0]["name"] == "top_followers"
     assert any(line.startswith(": waiting") for line in lines)  # keep-alives while it waited
+
+
+def test_a_queued_question_past_the_limit_is_billed_once_it_is_asked(tmp_path: Path, fake) -> None:
+    from decimal import Decimal
+
+    from sqlalchemy import select
+
+    from followlytics.db.models import UsageCharge, User, utcnow
+    from followlytics.services.queries import answer_queued
+    from followlytics.services.quotas import user_usage
+    from tests.services import records
+
+    settings = Settings(data_dir=tmp_path / "data", queue_in_process=False, quota_overage="pay_per_question")
+    platform = _platform(settings, fake)
+    try:
+        user_id, _key = _user(platform)
+        with platform.db.session() as session:  # the Pro plan's 10 included questions, asked before
+            owner = session.get_one(User, user_id)
+            for _ in range(10):
+                records.question(session, owner, utcnow())
+        fake.down = 503
+        queued = ask(platform, user_id=user_id, question=QUESTION)
+        assert queued.status == "queued"
+        with platform.db.session() as session:
+            [charge] = session.scalars(select(UsageCharge)).all()
+            assert (charge.query_id, charge.amount_usd) == (queued.query_id, Decimal("0.5"))
+        fake.down = None
+        assert answer_queued(platform, queued.query_id).status == "answered"
+        usage = user_usage(platform, user_id=user_id)
+        assert (usage.questions_used, usage.overage_questions, usage.overage_usd) == (11, 1, Decimal("0.5"))
+    finally:
+        platform.close()

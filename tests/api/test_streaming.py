@@ -89,7 +89,7 @@ def test_a_question_refused_up_front_gets_its_json_error_not_a_stream(
     )
     assert response.status_code == status
     assert response.headers["content-type"] == "application/json"
-    assert response.json()["error"]["type"] in ("Forbidden", "InvalidInput")
+    assert response.json()["error"]["type"] in ("PlanRequired", "InvalidInput")
 
 
 def test_with_nothing_imported_the_stream_request_gets_409(client: TestClient, make_user) -> None:

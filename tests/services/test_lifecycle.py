@@ -127,11 +127,11 @@ def test_time_in_state_sums_each_state_up_to_now_and_stops_at_destroyed() -> Non
 
 
 def _user_with_data(platform: Platform) -> str:
-    """A Pro user with a small imported followers snapshot."""
+    """An Agency user (no monthly question limit: the races ask many) with a small followers snapshot."""
     from followlytics.services.accounts import create_user
 
     with platform.db.session() as session:
-        user_id = create_user(session, email=f"{uuid.uuid4().hex[:10]}@example.com", plan="pro").user.id
+        user_id = create_user(session, email=f"{uuid.uuid4().hex[:10]}@example.com", plan="agency").user.id
     import_files(platform, user_id=user_id, paths=[FOLLOWERS_PAGE], handle="creator")
     return user_id
 

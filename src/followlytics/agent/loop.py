@@ -87,20 +87,26 @@ def run_agent(
     profile: AgentProfile | None = None,
     memory: Sequence[str] = (),
     listener: Listener | None = None,
+    model_registry: ToolRegistry | None = None,
 ) -> AgentAnswer:
     """Answer `question` about `account_id`, running every tool call through `execute`.
+
+    `model_registry` is what a language model is offered (default: `registry`); a plan's gated tools are
+    left out of it, so a model is told a tool is unknown, while the built-in engine's planned call to one
+    reaches `execute`, which refuses it with the plan that unlocks it.
 
     `history` is the conversation so far (most recent last), so follow-ups such as "and the next 10?"
     can build on the previous question. `listener` hears tool calls and answer text as they happen.
     """
     registry = registry if registry is not None else default_registry()
+    offered = model_registry if model_registry is not None else registry
     model_calls: list[CostedCall] = []
     if models is not None and models.chain:
         answer = _run_models(
             question,
             models=models,
-            registry=registry,
-            run_call=lambda name, args: _run_call(registry, PlannedCall(name, args), account_id, execute),
+            registry=offered,
+            run_call=lambda name, args: _run_call(offered, PlannedCall(name, args), account_id, execute),
             system=system_prompt(
                 account_handle=account_handle, profile=profile or AgentProfile(), memory=memory
             ),

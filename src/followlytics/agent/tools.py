@@ -8,7 +8,7 @@ only ever see checked, typed data.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -86,6 +86,15 @@ class ToolRegistry:
 
     def __iter__(self) -> Iterator[Tool]:
         return iter(self._tools.values())
+
+    def without(self, names: Iterable[str]) -> ToolRegistry:
+        """A registry of the same tools except `names` (what a plan may not use is not offered at all)."""
+        drop = set(names)
+        kept = ToolRegistry()
+        for tool in self:
+            if tool.name not in drop:
+                kept.register(tool)
+        return kept
 
     def __len__(self) -> int:
         return len(self._tools)

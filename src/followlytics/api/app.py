@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from followlytics import __version__
 from followlytics.api.deps import PlatformDep
 from followlytics.api.errors import install_error_handlers
-from followlytics.api.routers import admin, agents, ask, drafts, followers, queries
+from followlytics.api.routers import admin, agents, ask, drafts, followers, queries, usage
 from followlytics.config import Settings, get_settings
 from followlytics.jobs.tasks import start_jobs, stop_jobs
 from followlytics.services.agents import reconcile_sandboxes
@@ -44,7 +44,15 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
     if platform is not None:  # usable without running the lifespan (in-process test clients)
         app.state.platform = platform
     install_error_handlers(app)
-    for router in (agents.router, queries.router, ask.router, drafts.router, followers.router, admin.router):
+    for router in (
+        agents.router,
+        queries.router,
+        ask.router,
+        drafts.router,
+        followers.router,
+        usage.router,
+        admin.router,
+    ):
         app.include_router(router)
 
     @app.get("/healthz", tags=["health"])

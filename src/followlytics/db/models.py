@@ -196,3 +196,60 @@ class LlmCall(Base):
     price_version: Mapped[str | None] = mapped_column(String(32))
     latency_ms: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PlanChange(Base):
+    """A user's plan changed (admin or CLI), effective at `at`. Conversions are read from here."""
+
+    __tablename__ = "plan_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    from_plan: Mapped[str] = mapped_column(String(16))
+    to_plan: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class UsageCharge(Base):
+    """Billable usage beyond the plan: a row per question past the monthly limit (pay-per-question)."""
+
+    __tablename__ = "usage_charges"
+    __table_args__ = (Index("ix_usage_charges_user_at", "user_id", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    query_id: Mapped[str | None] = mapped_column(ForeignKey("queries.id", ondelete="SET NULL"), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))  # `question_overage`
+    amount_usd: Mapped[Decimal] = mapped_column(Numeric(14, 8))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class XApiRead(Base):
+    """X API usage an import stands for: `units` records of one `kind` (`user_object`, `own_data`,
+    `post_created`) at `unit_usd` each."""
+
+    __tablename__ = "x_api_reads"
+    __table_args__ = (Index("ix_x_api_reads_user_at", "user_id", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    account_id: Mapped[str | None] = mapped_column(ForeignKey("x_accounts.id", ondelete="SET NULL"))
+    dataset: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(16))
+    units: Mapped[int]
+    unit_usd: Mapped[Decimal] = mapped_column(Numeric(14, 8))
+    cost_usd: Mapped[Decimal] = mapped_column(Numeric(14, 8))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CreditAlert(Base):
+    """A spend threshold of the sandbox credit was crossed (recorded once per threshold)."""
+
+    __tablename__ = "credit_alerts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    threshold: Mapped[Decimal] = mapped_column(Numeric(6, 4), unique=True)  # share of the credit spent
+    spent_usd: Mapped[Decimal] = mapped_column(Numeric(14, 4))
+    credit_usd: Mapped[Decimal] = mapped_column(Numeric(14, 4))
+    message: Mapped[str] = mapped_column(String(300))
+    at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -90,9 +90,21 @@ def register_sweep(queue: Huey, settings: Settings) -> TaskWrapper:
             report.skipped,
             report.failed,
         )
+        _check_credit(platform)
         return report.to_json()
 
     return lifecycle_sweep
+
+
+def _check_credit(platform: Platform) -> None:
+    """Credit alerts ride on the sweep's period: a threshold crossed is recorded within a minute or so."""
+    from followlytics.errors import FollowlyticsError
+    from followlytics.services.ledger import credit_report
+
+    try:
+        credit_report(platform)
+    except FollowlyticsError as exc:
+        log.warning("credit check failed: %s", exc.message)
 
 
 def register_all(queue: Huey, settings: Settings) -> None:

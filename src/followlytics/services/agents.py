@@ -41,9 +41,11 @@ from sqlalchemy.orm import Session
 
 from followlytics.agent.prompts import AgentProfile
 from followlytics.audience.paths import checked_id, user_dir
-from followlytics.db.models import Agent, AgentTransition, Plan, User, new_id, utcnow
-from followlytics.errors import Conflict, Forbidden, NotFound, SandboxUnavailable
+from followlytics.db.models import Agent, AgentTransition, User, new_id, utcnow
+from followlytics.errors import Conflict, NotFound, SandboxUnavailable
 from followlytics.sandbox.base import SandboxProvider, SandboxState
+from followlytics.services.ledger import active_agents
+from followlytics.services.plans import Feature, require_feature
 from followlytics.services.platform import Platform
 
 # An agent in one of these states is the user's agent; `destroyed` ones are history.
@@ -104,8 +106,8 @@ def time_in_state(transitions: Iterable[AgentTransition], *, now: datetime) -> d
 
 
 def require_agent_plan(user: User) -> None:
-    if user.plan == Plan.STARTER:
-        raise Forbidden("the Starter plan has no AI agent; upgrade to Pro or Agency to ask questions")
+    """The plan must include the agent (Starter does not): `PlanRequired` (403) naming the plan to take."""
+    require_feature(user, Feature.AGENT)
 
 
 def create_agent(platform: Platform, *, user_id: str) -> AgentStatus:
@@ -115,6 +117,11 @@ def create_agent(platform: Platform, *, user_id: str) -> AgentStatus:
         existing = live_agent(session, user_id=user_id)
         if existing is not None:
             raise Conflict(f"you already have an agent ({existing.id}, {existing.state})")
+        if active_agents(session) >= platform.settings.max_active_agents:
+            raise Conflict(
+                f"no new persistent agents while {platform.settings.max_active_agents} or more are active; "
+                "ask a question instead: it is answered in a sandbox made for it"
+            )
         return AgentStatus.of(_create(platform, session, user=user, reason="created"))
 
 

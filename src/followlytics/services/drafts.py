@@ -28,6 +28,7 @@ from followlytics.errors import InvalidInput
 from followlytics.services.accounts import resolve_account
 from followlytics.services.agents import require_agent_plan
 from followlytics.services.ephemeral import EPHEMERAL_ACCOUNT, ephemeral_sandbox
+from followlytics.services.plans import Feature, require_feature
 from followlytics.services.platform import Platform
 
 MAX_DRAFTS = 10
@@ -70,6 +71,9 @@ def generate_tweets(
     with platform.db.session() as session:
         user = session.get_one(User, user_id)
         require_agent_plan(user)
+        require_feature(user, Feature.CONTENT_SUGGESTIONS)
+        if follower_data is not None:
+            require_feature(user, Feature.API_ACCESS)
         profile = AgentProfile.from_json(user.agent_profile)
         if follower_data is None:
             account = resolve_account(session, user=user, handle=handle)

@@ -23,7 +23,9 @@ from followlytics.audience.snapshots import latest_snapshot, write_snapshot
 from followlytics.db.models import AccountKind, User
 from followlytics.errors import ImportFailed, InvalidInput
 from followlytics.services.accounts import checked_handle, ensure_account, resolve_account
+from followlytics.services.plans import Feature, require_feature
 from followlytics.services.platform import Platform
+from followlytics.services.x_api_usage import record_import_reads
 
 _PARSERS: dict[Dataset, Callable[..., ParsedAudience]] = {
     Dataset.FOLLOWERS: parse_files,
@@ -136,8 +138,13 @@ def _check_target(
             "followers' posts are used for your own accounts only",
             field="kind",
         )
+    if competitor:
+        with platform.db.session() as session:
+            require_feature(session.get_one(User, user_id), Feature.COMPETITOR_TRACKING)
     if handle is not None:
-        checked_handle(handle)
+        _check_new_own_account(
+            platform, user_id=user_id, handle=checked_handle(handle), competitor=competitor
+        )
         return
     if competitor:
         raise InvalidInput("name the competitor's account", field="account")
@@ -146,6 +153,17 @@ def _check_target(
             raise InvalidInput(
                 f"name the account these {dataset.description} belong to (first import)", field="account"
             )
+
+
+def _check_new_own_account(platform: Platform, *, user_id: str, handle: str, competitor: bool) -> None:
+    """A second own account needs a plan with several accounts (Agency)."""
+    if competitor:
+        return
+    with platform.db.session() as session:
+        user = session.get_one(User, user_id)
+        own = [a for a in user.accounts if a.kind == AccountKind.OWN]
+        if own and all(a.handle.lower() != handle.lower() for a in own):
+            require_feature(user, Feature.MULTIPLE_ACCOUNTS)
 
 
 def _store(
@@ -173,6 +191,7 @@ def _store(
             newest = latest_snapshot(root, dataset)  # a back-dated import is not the newest
             account.last_snapshot_id = newest.id if newest is not None else snapshot.id
         session.flush()
+        record_import_reads(session, account=account, dataset=dataset, rows=snapshot.rows)
         write_manifest(user_root, [AccountEntry(a.id, a.handle, a.kind) for a in user.accounts])
         return ImportResult(
             account=account.handle,

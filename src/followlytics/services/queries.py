@@ -9,6 +9,11 @@ that is deleted with its data right after, with no history. Both record the quer
 tools, latency, cost) and each language-model request it made (`llm_calls`: usage, cost, request id,
 fail-over), and both accept a `listener` that hears tool calls and answer text as they happen (the
 streaming API).
+
+Both check the plan first (`services/plans.py`: the agent, a competitor account, API access; a tool the plan
+lacks is not offered to a model and refused to the built-in engine), then the monthly quota
+(`services/quotas.py`: 402, or billed as overage once recorded). Past the active-agent cap
+(`services/ledger.py`), a user with no live agent is answered in an ephemeral sandbox over their own folder.
 """
 
 from __future__ import annotations
@@ -28,14 +33,18 @@ from followlytics.agent.events import Listener
 from followlytics.agent.llm import Turn
 from followlytics.agent.loop import AgentAnswer, CostedCall, recorded_turn, run_agent
 from followlytics.agent.prompts import HISTORY_TURNS_FOR_MODEL, AgentProfile
-from followlytics.agent.tools import default_registry
+from followlytics.agent.tools import Executor, ToolRegistry, default_registry
 from followlytics.audience.datasets import Dataset, missing
-from followlytics.db.models import LlmCall, Query, User, XAccount, utcnow
+from followlytics.audience.paths import user_dir
+from followlytics.db.models import AccountKind, LlmCall, Query, User, XAccount, utcnow
 from followlytics.errors import FollowlyticsError, InvalidInput, NotFound, SandboxUnavailable
 from followlytics.services.accounts import resolve_account
-from followlytics.services.agents import require_agent_plan, using_agent
+from followlytics.services.agents import live_agent, require_agent_plan, using_agent
 from followlytics.services.ephemeral import EPHEMERAL_ACCOUNT, ephemeral_sandbox
+from followlytics.services.ledger import agent_cap_reached
+from followlytics.services.plans import TOOL_FEATURES, Feature, allowed_tools, require_feature, require_tool
 from followlytics.services.platform import Platform
+from followlytics.services.quotas import bill_question, check_quota, refund_question
 
 MAX_QUESTION_CHARS = 2000
 # How many earlier questions a follow-up may lean on; the engine mostly needs the last one.
@@ -83,6 +92,7 @@ class _Context:
     account_handle: str
     history: list[Turn]
     profile: AgentProfile
+    plan: str
 
 
 def ask(
@@ -94,26 +104,40 @@ def ask(
     listener: Listener | None = None,
 ) -> QueryAnswer:
     """Answer now; when no sandbox provider can run it, queue it and return `status="queued"` with the last
-    answer to the same question (if any) marked stale."""
+    answer to the same question (if any) marked stale.
+
+    The plan is checked first (the agent; competitor tracking for a competitor account), then the monthly
+    quota (402 when used up and overage is blocked). A user with no live agent while the active-agent cap is
+    reached is answered in a stateless sandbox over their own data instead of getting a persistent agent.
+    """
     started = time.perf_counter()
     question = checked_question(question)
     with platform.db.session() as session:
         user = session.get_one(User, user_id)
         require_agent_plan(user)
         account = resolve_account(session, user=user, handle=handle)
+        if account.kind == AccountKind.COMPETITOR:
+            require_feature(user, Feature.COMPETITOR_TRACKING)
         if account.last_snapshot_id is None:
             raise missing(Dataset.FOLLOWERS, account.handle)
+        check_quota(session, platform.settings, user)
+        stateless = _past_agent_cap(session, platform, user_id=user_id)
         context = _context(session, user, account)
     try:
-        agent_id, answer = _answer(platform, context, question, listener)
+        if stateless:
+            agent_id, answer = None, _answer_stateless(platform, context, question, listener)
+        else:
+            agent_id, answer = _answer(platform, context, question, listener)
     except SandboxUnavailable:
         return _queue(platform, context, question)
     with platform.db.session() as session:
         query = Query(user_id=user_id, account_id=context.account_id, question=question)
         session.add(query)
-        return _store(
+        public = _store(
             session, query, agent_id=agent_id, answer=answer, started=started, handle=context.account_handle
         )
+        bill_question(session, platform.settings, query)
+        return public
 
 
 def answer_queued(platform: Platform, query_id: str) -> QueryAnswer | None:
@@ -128,17 +152,23 @@ def answer_queued(platform: Platform, query_id: str) -> QueryAnswer | None:
         account = session.get_one(XAccount, query.account_id) if query.account_id else None
         if account is None:
             query.status, query.error = "failed", {"type": "NotFound", "message": "the account was removed"}
+            refund_question(session, query.id)
             return None
         context = _context(session, user, account, before=query.created_at)
         question = query.question
+        stateless = _past_agent_cap(session, platform, user_id=user.id)
     try:
-        agent_id, answer = _answer(platform, context, question, None)
+        if stateless:
+            agent_id, answer = None, _answer_stateless(platform, context, question, None)
+        else:
+            agent_id, answer = _answer(platform, context, question, None)
     except SandboxUnavailable:
         raise
     except FollowlyticsError as exc:
         with platform.db.session() as session:
             failed = session.get_one(Query, query_id)
             failed.status, failed.error = "failed", exc.to_dict()
+            refund_question(session, query_id)
         return None
     with platform.db.session() as session:
         queued = session.get_one(Query, query_id)
@@ -181,24 +211,33 @@ def ask_stateless(
     follower_data: Any,
     listener: Listener | None = None,
 ) -> QueryAnswer:
+    """A question about follower data sent with it (API access: Agency); it counts against the quota."""
     started = time.perf_counter()
     question = checked_question(question)
     with platform.db.session() as session:
-        require_agent_plan(session.get_one(User, user_id))
+        user = session.get_one(User, user_id)
+        require_agent_plan(user)
+        require_feature(user, Feature.API_ACCESS)
+        check_quota(session, platform.settings, user)
+        plan = user.plan
     with ephemeral_sandbox(platform, follower_data=follower_data) as sandbox:
+        registry = default_registry(code=sandbox.isolates)
         answer = run_agent(
             question,
             account_id=EPHEMERAL_ACCOUNT,
             account_handle="",
-            execute=sandbox.exec,
-            registry=default_registry(code=sandbox.isolates),
+            execute=_gated(plan, sandbox.exec),
+            registry=registry,
+            model_registry=_offered(registry, plan),
             models=platform.models,
             listener=listener,
         )
     with platform.db.session() as session:
         query = Query(user_id=user_id, account_id=None, question=question)
         session.add(query)
-        return _store(session, query, agent_id=None, answer=answer, started=started, handle=None)
+        public = _store(session, query, agent_id=None, answer=answer, started=started, handle=None)
+        bill_question(session, platform.settings, query)
+        return public
 
 
 def recent_history(
@@ -232,7 +271,50 @@ def checked_question(question: str) -> str:
 
 def _context(session: Session, user: User, account: XAccount, *, before: datetime | None = None) -> _Context:
     history = recent_history(session, user_id=user.id, account_id=account.id, before=before)
-    return _Context(user.id, account.id, account.handle, history, AgentProfile.from_json(user.agent_profile))
+    profile = AgentProfile.from_json(user.agent_profile)
+    return _Context(user.id, account.id, account.handle, history, profile, user.plan)
+
+
+def _past_agent_cap(session: Session, platform: Platform, *, user_id: str) -> bool:
+    """A user with no live agent while the active-agent cap is reached gets no persistent agent."""
+    return live_agent(session, user_id=user_id) is None and agent_cap_reached(session, platform.settings)
+
+
+def _gated(plan: str, execute: Executor) -> Executor:
+    """`execute`, refusing a tool the plan lacks (403 naming the plan that has it) before it runs."""
+
+    def run(tool: str, args: dict[str, Any]) -> dict[str, Any]:
+        require_tool(plan, tool)
+        return execute(tool, args)
+
+    return run
+
+
+def _offered(registry: ToolRegistry, plan: str) -> ToolRegistry:
+    """What a language model is offered: the registry without the tools the plan lacks."""
+    return registry.without(set(TOOL_FEATURES) - allowed_tools(plan))
+
+
+def _answer_stateless(
+    platform: Platform, context: _Context, question: str, listener: Listener | None
+) -> AgentAnswer:
+    """Past the active-agent cap: a sandbox made for the question over the user's folder, then deleted."""
+    root = user_dir(platform.users_dir, context.user_id)
+    with ephemeral_sandbox(platform, user_root=root) as sandbox:
+        registry = default_registry(code=sandbox.isolates)
+        return run_agent(
+            question,
+            account_id=context.account_id,
+            account_handle=context.account_handle,
+            execute=_gated(context.plan, sandbox.exec),
+            history=context.history,
+            registry=registry,
+            model_registry=_offered(registry, context.plan),
+            models=platform.models,
+            profile=context.profile,
+            memory=[turn.question for turn in context.history[:-HISTORY_TURNS_FOR_MODEL]],
+            listener=listener,
+        )
 
 
 def _answer(
@@ -242,13 +324,15 @@ def _answer(
     # The use lock keeps the lifecycle sweep from pausing the agent while the question runs in it.
     with using_agent(platform, user_id=context.user_id) as agent:
         provider = platform.provider(agent.sandbox_provider)
+        registry = default_registry(code=provider.isolates)
         answer = run_agent(
             question,
             account_id=context.account_id,
             account_handle=context.account_handle,
-            execute=lambda tool, args: provider.exec(agent.sandbox_id, tool, args),
+            execute=_gated(context.plan, lambda tool, args: provider.exec(agent.sandbox_id, tool, args)),
             history=context.history,
-            registry=default_registry(code=provider.isolates),
+            registry=registry,
+            model_registry=_offered(registry, context.plan),
             models=platform.models,
             profile=context.profile,
             # The last turns go to the model whole; the memory line keeps the questions before them.
@@ -277,6 +361,7 @@ def _queue(platform: Platform, context: _Context, question: str) -> QueryAnswer:
         )
         session.add(query)
         session.flush()
+        bill_question(session, platform.settings, query)
         queued = _public(query, handle=context.account_handle, stale=_stale(session, query))
     enqueue_answer(platform.settings, queued.query_id)
     return queued
