@@ -30,6 +30,13 @@ def test_users_import_ask_and_status(cli, tmp_path: Path) -> None:
         "verified": True,
     }
 
+    rated = cli(
+        "feedback", "cli@example.com", answer["query_id"], "--not-helpful", "--note", "too few", "--json"
+    )
+    assert json.loads(rated.stdout) | {"updated_at": None} == {
+        "query_id": answer["query_id"], "helpful": False, "note": "too few", "updated_at": None,
+    }  # fmt: skip
+
     human = cli("ask", created["id"], "Who are my most valuable followers?").stdout
     assert "@" in human and "Evidence" in human
 

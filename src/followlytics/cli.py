@@ -415,6 +415,27 @@ def ask(
     )
 
 
+@app.command()
+def feedback(
+    user: Annotated[str, typer.Argument(help="User id or email.")],
+    query_id: Annotated[str, typer.Argument(help="The answer's query id (`qry_…`).")],
+    helpful: Annotated[bool, typer.Option("--helpful/--not-helpful", help="Whether the answer helped.")],
+    note: Annotated[str | None, typer.Option(help="Why, in the user's words.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Rate one of a user's answers (the agent remembers it), as `POST /api/agents/queries/{id}/feedback`."""
+    from followlytics.services.feedback import give_feedback
+
+    with _platform() as platform:
+        rated = give_feedback(
+            platform, user_id=_user_id(platform, user), query_id=query_id, helpful=helpful, note=note
+        )
+    if as_json:
+        _print_json(rated.model_dump(mode="json"))
+        return
+    out.print(f"{rated.query_id}: {'helpful' if rated.helpful else 'not helpful'}", highlight=False)
+
+
 @agents_app.command("profile")
 def agents_profile(
     user: Annotated[str, typer.Argument(help="User id or email.")],
@@ -519,7 +540,7 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Bind address (default from settings).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default from settings).")] = None,
 ) -> None:
-    """Serve the API (and later the dashboard)."""
+    """Serve the API and the dashboard."""
     settings = get_settings()
     _serve(settings, host=host or settings.host, port=port or settings.port)
 
@@ -585,8 +606,13 @@ def demo(
 
 @app.command()
 def bench(
-    name: Annotated[str, typer.Argument(help="synth, import, rank, ask, analytics, tokens or lifecycle.")],
-    followers: Annotated[int, typer.Option(help="Audience size.", min=1)] = 1_000_000,
+    name: Annotated[
+        str, typer.Argument(help="synth, import, rank, ask, analytics, tokens, lifecycle or dashboard.")
+    ],
+    followers: Annotated[
+        int | None,
+        typer.Option(help="Audience size (default 1,000,000; dashboard: the demo's 50,000).", min=1),
+    ] = None,
     repeat: Annotated[int, typer.Option(help="Runs to take the median of.", min=1)] = 3,
     seed: Annotated[int, typer.Option(help="analytics: seed of the synthetic data.")] = 1,
     data_dir: Annotated[
@@ -597,7 +623,11 @@ def bench(
         ),
     ] = None,
     json_output: Annotated[
-        bool, typer.Option("--json", help="analytics: the whole report as JSON (tokens always prints JSON).")
+        bool,
+        typer.Option(
+            "--json",
+            help="analytics: the whole report as JSON (tokens, lifecycle, dashboard always print JSON).",
+        ),
     ] = False,
     pandas: Annotated[bool, typer.Option(help="analytics: also run and compare the pandas versions.")] = True,
     agent_only: Annotated[
@@ -607,6 +637,12 @@ def bench(
     """Run a benchmark and print its JSON (medians of `--repeat` runs)."""
     from followlytics.bench import BENCHMARKS
 
+    if name == "dashboard":
+        from followlytics.bench_dashboard import bench_dashboard
+
+        _print_json(bench_dashboard(followers or 50_000, repeat))
+        return
+    followers = followers or 1_000_000
     if name == "analytics":
         from followlytics.bench_analytics import bench_analytics
 
@@ -629,7 +665,7 @@ def bench(
         _print_json(bench_tokens(followers, seed=seed, data_dir=data_dir))
         return
     if name not in BENCHMARKS:
-        choices = ", ".join([*BENCHMARKS, "analytics", "tokens", "lifecycle"])
+        choices = ", ".join([*BENCHMARKS, "analytics", "tokens", "lifecycle", "dashboard"])
         err.print(f"[red]error:[/red] unknown benchmark {name!r}; choose from {choices}")
         raise typer.Exit(1)
     _print_json(BENCHMARKS[name](followers, repeat))

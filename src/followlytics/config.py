@@ -31,6 +31,15 @@ class Settings(BaseSettings):
         default=None,
         description="Bearer key for the admin endpoints (`/api/admin/...`); unset disables them.",
     )
+    session_secret: SecretStr | None = Field(
+        default=None,
+        description="Signs the dashboard's session cookie; unset: a random secret is made once and kept in "
+        "`<data dir>/session_secret`.",
+    )
+    session_https_only: bool = Field(
+        default=False, description="Send the dashboard's session cookie over HTTPS only (set it behind TLS)."
+    )
+    session_max_age_hours: float = Field(default=168, description="How long a dashboard login lasts (hours).")
     sandbox_provider: str = Field(
         default="local", description="Where agents' sandboxes run: `local`, `daytona` or `e2b`."
     )

@@ -33,7 +33,13 @@ from followlytics.agent.llm.chain import Attempt
 from followlytics.agent.llm.configured import ModelSetup
 from followlytics.agent.llm.pricing import CallCost, call_cost
 from followlytics.agent.model_loop import run_model_agent
-from followlytics.agent.prompts import AgentProfile, history_messages, system_prompt, tool_specs
+from followlytics.agent.prompts import (
+    AgentProfile,
+    FeedbackNote,
+    history_messages,
+    system_prompt,
+    tool_specs,
+)
 from followlytics.agent.tools import CONTEXT_FIELDS, Executor, ToolCallRecord, ToolRegistry, default_registry
 from followlytics.analytics.evidence import Evidence
 from followlytics.errors import NoAudienceData
@@ -86,6 +92,7 @@ def run_agent(
     models: ModelSetup | None = None,
     profile: AgentProfile | None = None,
     memory: Sequence[str] = (),
+    feedback: Sequence[FeedbackNote] = (),
     listener: Listener | None = None,
     model_registry: ToolRegistry | None = None,
 ) -> AgentAnswer:
@@ -108,7 +115,10 @@ def run_agent(
             registry=offered,
             run_call=lambda name, args: _run_call(offered, PlannedCall(name, args), account_id, execute),
             system=system_prompt(
-                account_handle=account_handle, profile=profile or AgentProfile(), memory=memory
+                account_handle=account_handle,
+                profile=profile or AgentProfile(),
+                memory=memory,
+                feedback=feedback,
             ),
             history=history,
             listener=listener,

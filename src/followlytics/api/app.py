@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from followlytics import __version__
 from followlytics.api.deps import PlatformDep
@@ -15,6 +16,9 @@ from followlytics.config import Settings, get_settings
 from followlytics.jobs.tasks import start_jobs, stop_jobs
 from followlytics.services.agents import reconcile_sandboxes
 from followlytics.services.platform import Platform
+from followlytics.web import operator, pages
+from followlytics.web.session import LazySessionMiddleware
+from followlytics.web.templating import HERE as WEB_DIR
 
 
 def create_app(settings: Settings | None = None, *, platform: Platform | None = None) -> FastAPI:
@@ -54,6 +58,11 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
         admin.router,
     ):
         app.include_router(router)
+    # The dashboard (docs/dashboard.md): pages, their static files, and the session cookie the API accepts.
+    app.include_router(pages.router)
+    app.include_router(operator.router)
+    app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
+    app.add_middleware(LazySessionMiddleware)
 
     @app.get("/healthz", tags=["health"])
     def healthz(platform: PlatformDep) -> dict[str, str]:

@@ -1,4 +1,5 @@
-"""Request dependencies: the platform, the authenticated user, the admin check."""
+"""Request dependencies: the platform, the authenticated user (API key, or the dashboard's session cookie
+with its CSRF token), the admin check."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from followlytics.errors import Forbidden, Unauthorized
 from followlytics.services.accounts import authenticate
 from followlytics.services.platform import Platform
+from followlytics.web.session import cookie_user_id
 
 _bearer = HTTPBearer(auto_error=False, description="Your API key: `Authorization: Bearer flk_…`")
 
@@ -23,9 +25,10 @@ PlatformDep = Annotated[Platform, Depends(get_platform)]
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 
-def current_user_id(platform: PlatformDep, credentials: Credentials) -> str:
+def current_user_id(request: Request, platform: PlatformDep, credentials: Credentials) -> str:
     if credentials is None:
-        raise Unauthorized("missing API key: send 'Authorization: Bearer <key>'")
+        # A browser on the dashboard: same origin, signed session cookie, CSRF token on writes.
+        return cookie_user_id(request, platform)
     with platform.db.session() as session:
         return authenticate(session, credentials.credentials).id
 

@@ -1,5 +1,5 @@
-"""The control-plane tables, in one place: users, API keys, X accounts, agents, their state history, queries
-and the language-model calls each query made.
+"""The control-plane tables, in one place: users, API keys, X accounts, agents, their state history, queries,
+the language-model calls each query made, and the feedback users give on answers.
 
 IDs are opaque strings with a type prefix (`usr_…`, `key_…`, `acc_…`, `agt_…`, `qry_…`); times are
 timezone-aware UTC; money is `Decimal` USD.
@@ -13,7 +13,18 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -253,3 +264,19 @@ class CreditAlert(Base):
     credit_usd: Mapped[Decimal] = mapped_column(Numeric(14, 4))
     message: Mapped[str] = mapped_column(String(300))
     at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AnswerFeedback(Base):
+    """What the user thought of one answer: helpful or not, and why in their words. One row per answer (a
+    second rating replaces the first); the agent's system prompt reads the newest ones as memory."""
+
+    __tablename__ = "answer_feedback"
+    __table_args__ = (Index("ix_answer_feedback_user_updated", "user_id", "updated_at"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=lambda: new_id("fbk"))
+    query_id: Mapped[str] = mapped_column(ForeignKey("queries.id", ondelete="CASCADE"), unique=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    helpful: Mapped[bool] = mapped_column(Boolean)
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

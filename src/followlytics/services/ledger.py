@@ -108,6 +108,12 @@ def active_agents(session: Session) -> int:
     return session.scalar(select(func.count(Agent.id)).where(Agent.state.in_(list(ACTIVE_STATES)))) or 0
 
 
+def agents_by_state(session: Session) -> dict[str, int]:
+    """How many agents are in each state (destroyed ones included: they are the history)."""
+    rows = session.execute(select(Agent.state, func.count(Agent.id)).group_by(Agent.state)).all()
+    return {state: count for state, count in sorted(rows)}
+
+
 def agent_cap_reached(session: Session, settings: Settings) -> bool:
     return active_agents(session) >= settings.max_active_agents
 

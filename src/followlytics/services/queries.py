@@ -3,9 +3,10 @@
 `ask` answers from the user's imported audience in their own agent's sandbox, reading the question in
 the light of the user's last few questions about the same account (`HISTORY_TURNS`, from the `queries`
 table: each question, the tool calls made for it and the answer), so follow-ups like "and the next 10?"
-work; the user's agent profile (persona, brand voice, preferences) and recent questions go into a model's
-system prompt. `ask_stateless` answers from follower objects sent with the request, in an ephemeral sandbox
-that is deleted with its data right after, with no history. Both record the query (answer, evidence,
+work; the user's agent profile (persona, brand voice, preferences), recent questions and their newest
+feedback on answers (helpful or not, and why) go into a model's system prompt. `ask_stateless` answers
+from follower objects sent with the request, in an ephemeral sandbox that is deleted with its data right
+after, with no history. Both record the query (answer, evidence,
 tools, latency, cost) and each language-model request it made (`llm_calls`: usage, cost, request id,
 fail-over), and both accept a `listener` that hears tool calls and answer text as they happen (the
 streaming API).
@@ -26,13 +27,13 @@ from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel, Field
-from sqlalchemy import select, true
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select, true
+from sqlalchemy.orm import Session, selectinload
 
 from followlytics.agent.events import Listener
 from followlytics.agent.llm import Turn
 from followlytics.agent.loop import AgentAnswer, CostedCall, recorded_turn, run_agent
-from followlytics.agent.prompts import HISTORY_TURNS_FOR_MODEL, AgentProfile
+from followlytics.agent.prompts import HISTORY_TURNS_FOR_MODEL, AgentProfile, FeedbackNote
 from followlytics.agent.tools import Executor, ToolRegistry, default_registry
 from followlytics.audience.datasets import Dataset, missing
 from followlytics.audience.paths import user_dir
@@ -41,6 +42,7 @@ from followlytics.errors import FollowlyticsError, InvalidInput, NotFound, Sandb
 from followlytics.services.accounts import resolve_account
 from followlytics.services.agents import live_agent, require_agent_plan, using_agent
 from followlytics.services.ephemeral import EPHEMERAL_ACCOUNT, ephemeral_sandbox
+from followlytics.services.feedback import remembered_feedback
 from followlytics.services.ledger import agent_cap_reached
 from followlytics.services.plans import TOOL_FEATURES, Feature, allowed_tools, require_feature, require_tool
 from followlytics.services.platform import Platform
@@ -93,6 +95,7 @@ class _Context:
     history: list[Turn]
     profile: AgentProfile
     plan: str
+    feedback: list[FeedbackNote]
 
 
 def ask(
@@ -203,6 +206,29 @@ def get_query(platform: Platform, *, user_id: str, query_id: str) -> QueryAnswer
         return _public(query, handle=account.handle if account else None, stale=stale)
 
 
+def recent_answers(
+    platform: Platform, *, user_id: str, search: str | None = None, limit: int = 50
+) -> list[QueryAnswer]:
+    """The user's newest questions (any status), newest first; `search` keeps those whose question or
+    answer contains it, ignoring case."""
+    with platform.db.session() as session:
+        statement = select(Query).where(Query.user_id == user_id)
+        if search and search.strip():
+            pattern = f"%{_escape_like(search.strip().lower())}%"
+            statement = statement.where(
+                func.lower(Query.question).like(pattern, escape="\\")
+                | func.lower(Query.answer).like(pattern, escape="\\")
+            )
+        statement = statement.options(selectinload(Query.llm_calls))
+        rows = session.scalars(
+            statement.order_by(Query.created_at.desc(), Query.id.desc()).limit(limit)
+        ).all()
+        handles = dict(
+            session.execute(select(XAccount.id, XAccount.handle).where(XAccount.user_id == user_id)).all()
+        )
+        return [_public(query, handle=handles.get(query.account_id or "")) for query in rows]
+
+
 def ask_stateless(
     platform: Platform,
     *,
@@ -260,6 +286,10 @@ def recent_history(
     return [recorded_turn(question, tools or [], answer) for question, tools, answer in reversed(rows)]
 
 
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def checked_question(question: str) -> str:
     question = (question or "").strip()
     if not question:
@@ -272,7 +302,8 @@ def checked_question(question: str) -> str:
 def _context(session: Session, user: User, account: XAccount, *, before: datetime | None = None) -> _Context:
     history = recent_history(session, user_id=user.id, account_id=account.id, before=before)
     profile = AgentProfile.from_json(user.agent_profile)
-    return _Context(user.id, account.id, account.handle, history, profile, user.plan)
+    feedback = remembered_feedback(session, user_id=user.id)
+    return _Context(user.id, account.id, account.handle, history, profile, user.plan, feedback)
 
 
 def _past_agent_cap(session: Session, platform: Platform, *, user_id: str) -> bool:
@@ -313,6 +344,7 @@ def _answer_stateless(
             models=platform.models,
             profile=context.profile,
             memory=[turn.question for turn in context.history[:-HISTORY_TURNS_FOR_MODEL]],
+            feedback=context.feedback,
             listener=listener,
         )
 
@@ -337,6 +369,7 @@ def _answer(
             profile=context.profile,
             # The last turns go to the model whole; the memory line keeps the questions before them.
             memory=[turn.question for turn in context.history[:-HISTORY_TURNS_FOR_MODEL]],
+            feedback=context.feedback,
             listener=listener,
         )
     return agent.id, answer
