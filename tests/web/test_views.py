@@ -19,7 +19,7 @@ def test_markdown_keeps_formatting_and_turns_html_into_text() -> None:
     html = str(
         render_markdown(
             "**Top** | a |\n|---|---|\n| <script>alert(1)</script> | <img src=x onerror=alert(2)> |\n\n"
-            "[click](javascript:alert(3)) [site](https://example.com)"
+            "[click](javascript:alert(3)) [site](https://example.com) ![pixel](https://tracker.example/p.png)"
         )
     )
     assert "<strong>Top</strong>" in html and "<table>" in html
@@ -27,6 +27,7 @@ def test_markdown_keeps_formatting_and_turns_html_into_text() -> None:
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "&lt;img src=x onerror=alert(2)&gt;" in html
     assert 'href="javascript:' not in html
     assert 'href="https://example.com" rel="nofollow noopener noreferrer"' in html
+    assert 'src="https://tracker.example' not in html  # an image is not loaded: at most a link to click
 
 
 def test_chart_labels_are_escaped_and_charts_are_labelled() -> None:
