@@ -332,21 +332,7 @@ def _answer_stateless(
     """Past the active-agent cap: a sandbox made for the question over the user's folder, then deleted."""
     root = user_dir(platform.users_dir, context.user_id)
     with ephemeral_sandbox(platform, user_root=root) as sandbox:
-        registry = default_registry(code=sandbox.isolates)
-        return run_agent(
-            question,
-            account_id=context.account_id,
-            account_handle=context.account_handle,
-            execute=_gated(context.plan, sandbox.exec),
-            history=context.history,
-            registry=registry,
-            model_registry=_offered(registry, context.plan),
-            models=platform.models,
-            profile=context.profile,
-            memory=[turn.question for turn in context.history[:-HISTORY_TURNS_FOR_MODEL]],
-            feedback=context.feedback,
-            listener=listener,
-        )
+        return _run(platform, context, question, listener, execute=sandbox.exec, isolates=sandbox.isolates)
 
 
 def _answer(
@@ -356,23 +342,44 @@ def _answer(
     # The use lock keeps the lifecycle sweep from pausing the agent while the question runs in it.
     with using_agent(platform, user_id=context.user_id) as agent:
         provider = platform.provider(agent.sandbox_provider)
-        registry = default_registry(code=provider.isolates)
-        answer = run_agent(
+        answer = _run(
+            platform,
+            context,
             question,
-            account_id=context.account_id,
-            account_handle=context.account_handle,
-            execute=_gated(context.plan, lambda tool, args: provider.exec(agent.sandbox_id, tool, args)),
-            history=context.history,
-            registry=registry,
-            model_registry=_offered(registry, context.plan),
-            models=platform.models,
-            profile=context.profile,
-            # The last turns go to the model whole; the memory line keeps the questions before them.
-            memory=[turn.question for turn in context.history[:-HISTORY_TURNS_FOR_MODEL]],
-            feedback=context.feedback,
-            listener=listener,
+            listener,
+            execute=lambda tool, args: provider.exec(agent.sandbox_id, tool, args),
+            isolates=provider.isolates,
         )
     return agent.id, answer
+
+
+def _run(
+    platform: Platform,
+    context: _Context,
+    question: str,
+    listener: Listener | None,
+    *,
+    execute: Executor,
+    isolates: bool,
+) -> AgentAnswer:
+    """The agent loop over one account, with the tools the user's plan has (`run_python` where the sandbox
+    isolates), their history, profile and feedback."""
+    registry = default_registry(code=isolates)
+    return run_agent(
+        question,
+        account_id=context.account_id,
+        account_handle=context.account_handle,
+        execute=_gated(context.plan, execute),
+        history=context.history,
+        registry=registry,
+        model_registry=_offered(registry, context.plan),
+        models=platform.models,
+        profile=context.profile,
+        # The last turns go to the model whole; the memory line keeps the questions before them.
+        memory=[turn.question for turn in context.history[:-HISTORY_TURNS_FOR_MODEL]],
+        feedback=context.feedback,
+        listener=listener,
+    )
 
 
 def _queue(platform: Platform, context: _Context, question: str) -> QueryAnswer:
