@@ -87,6 +87,7 @@ def test_demo_seeds_both_users_prints_working_keys_and_rebuilds_only_its_own_fol
     # Every question the demo suggests is one the built-in engine understands.
     assert all(BuiltinEngine().plan(json.loads(body)["question"]).intent for body in examples)
     assert "@pro_creator (own, 300 followers)" in output and "@rival_brand (competitor" in output
+    assert "Dashboard: http://127.0.0.1:8000/login" in output
     from followlytics.config import Settings
     from followlytics.services.accounts import authenticate
     from followlytics.services.platform import Platform

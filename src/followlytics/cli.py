@@ -575,7 +575,8 @@ def demo(
         seeded = seed_demo(platform, pro_followers=followers)
         models = platform.models.provider_names
     base = f"http://{host}:{port}"
-    out.print(f"\n[bold]Followlytics demo[/bold] on {base} (API docs: {base}/docs)\n")
+    out.print(f"\n[bold]Followlytics demo[/bold] on {base} (API docs: {base}/docs)")
+    out.print(f"Dashboard: {base}/login, log in with an API key below\n", highlight=False)
     engine = (
         " -> ".join([*models, "builtin"])
         if models
