@@ -17,10 +17,10 @@ from tests.conftest import FIXTURES
 PAGE = FIXTURES / "x-api-v2" / "followers_page_twittered.json"
 
 
-def _create_user(client: TestClient, email: str, admin_key: str) -> dict[str, str]:
+def _create_user(client: TestClient, email: str, admin_key: str, plan: str = "pro") -> dict[str, str]:
     created = client.post(
         "/api/admin/users",
-        json={"email": email, "plan": "pro"},
+        json={"email": email, "plan": plan},
         headers={"Authorization": f"Bearer {admin_key}"},
     )
     assert created.status_code == 201, created.text
@@ -54,7 +54,8 @@ def test_the_whole_flow_on_postgresql(tmp_path: Path, postgres_url: str) -> None
 def test_many_questions_at_once_share_one_agent_and_are_all_recorded(
     client: TestClient, platform: Platform
 ) -> None:
-    headers = _create_user(client, "busy@example.com", "admin-test-key")
+    # Agency: unlimited questions, which run side by side (a Pro user's run one at a time, for the quota).
+    headers = _create_user(client, "busy@example.com", "admin-test-key", plan="agency")
     client.post(
         "/api/followers/import",
         headers=headers,

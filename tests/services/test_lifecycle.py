@@ -14,10 +14,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from followlytics.config import Settings
-from followlytics.db.models import Agent, AgentTransition, Query
+from followlytics.db.models import Agent, AgentTransition, Query, User, utcnow
+from followlytics.errors import QuotaExceeded
 from followlytics.sandbox.base import SandboxState
 from followlytics.services import queries
 from followlytics.services.agents import agent_status, lifecycle_session, time_in_state
@@ -25,6 +26,7 @@ from followlytics.services.imports import import_files
 from followlytics.services.lifecycle import AgentView, Decision, Policy, decide, sweep
 from followlytics.services.platform import Platform
 from tests.conftest import FIXTURES
+from tests.services import records
 
 FOLLOWERS_PAGE = FIXTURES / "x-api-v2" / "followers_page_twittered.json"
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -324,6 +326,44 @@ def test_concurrent_questions_and_sweeps_on_postgresql(tmp_path: Path, postgres_
         _race(racing, _user_with_data(racing))
     finally:
         racing.close()
+
+
+def test_two_questions_at_once_cannot_both_take_the_last_one_of_the_month(
+    tmp_path: Path, database_url: str
+) -> None:
+    platform = Platform.from_settings(
+        Settings(data_dir=tmp_path / "quota", database_url=database_url, queue_in_process=False)
+    )
+    try:
+        user_id = _user_with_data(platform)
+        with platform.db.session() as session:
+            owner = session.get_one(User, user_id)
+            owner.plan = "pro"  # 10 a month, and overage blocked (the default)
+            for _ in range(9):
+                records.question(session, owner, utcnow())
+        start = threading.Barrier(2)
+        outcomes: list[str] = []
+
+        def asker() -> None:
+            start.wait()
+            try:
+                outcomes.append(queries.ask(platform, user_id=user_id, question="top followers").status)
+            except QuotaExceeded as exc:
+                outcomes.append(type(exc).__name__)
+
+        threads = [threading.Thread(target=asker) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        assert sorted(outcomes) == ["QuotaExceeded", "answered"]
+        with platform.db.session() as session:
+            answered = session.scalar(
+                select(func.count(Query.id)).where(Query.user_id == user_id, Query.status == "answered")
+            )
+        assert answered == 10
+    finally:
+        platform.close()
 
 
 # --- the command line -------------------------------------------------------------------------------------

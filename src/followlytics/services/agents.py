@@ -21,7 +21,10 @@ huey worker running the sweep), under two locks per user:
 
 A question takes the lifecycle lock, brings the agent to running, then takes the use lock shared before
 releasing the lifecycle lock; the sweep takes the lifecycle lock, then tries the use lock. Both take the
-lifecycle lock first, so they cannot deadlock.
+lifecycle lock first, so they cannot deadlock. A question whose plan counts questions first takes the
+*question lock* (exclusive; `pg_advisory_lock(17742, ...)`, `flock` on `<user_id>.questions`) for its whole
+run (`one_question_at_a_time`), so the quota check and the recorded question cannot interleave with another
+of the same user's; the sweep never takes it.
 """
 
 from __future__ import annotations
@@ -58,6 +61,7 @@ LIVE_STATES = (
 )
 _LIFECYCLE_LOCK_CLASS = 17740  # the first key of PostgreSQL advisory locks; 17741 is the use lock
 _USE_LOCK_CLASS = 17741
+_QUESTION_LOCK_CLASS = 17742
 _user_locks: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
 
 
@@ -385,21 +389,39 @@ def _is_postgres(platform: Platform) -> bool:
 
 
 @contextmanager
+def one_question_at_a_time(platform: Platform, user_id: str) -> Iterator[None]:
+    """The user's *question lock*, exclusive, for the block: questions whose plan counts them run one after
+    the other, so two at once cannot both take the last one of the month."""
+    with _session_lock(platform, user_id, kind="questions", lock_class=_QUESTION_LOCK_CLASS, shared=False):
+        yield
+
+
+@contextmanager
 def _use_lock(platform: Platform, user_id: str) -> Iterator[None]:
     """The use lock, shared, for as long as a question runs."""
+    with _session_lock(platform, user_id, kind="inuse", lock_class=_USE_LOCK_CLASS, shared=True):
+        yield
+
+
+@contextmanager
+def _session_lock(
+    platform: Platform, user_id: str, *, kind: str, lock_class: int, shared: bool
+) -> Iterator[None]:
+    """A per-user lock held for the block: a file lock on SQLite, an advisory lock on PostgreSQL."""
     if not _is_postgres(platform):
-        with _file_lock(platform, user_id, "inuse", shared=True):
+        with _file_lock(platform, user_id, kind, shared=shared):
             yield
         return
-    # A session-level advisory lock on a connection of its own: it must outlive the lifecycle transaction.
-    key = {"cls": _USE_LOCK_CLASS, "user_id": user_id}
+    # A session-level advisory lock on a connection of its own: it must outlive any one transaction.
+    mode = "_shared" if shared else ""
+    key = {"cls": lock_class, "user_id": user_id}
     with platform.db.engine.connect() as connection:
-        connection.execute(text("SELECT pg_advisory_lock_shared(:cls, hashtext(:user_id))"), key)
-        connection.commit()  # not idle in a transaction while the question runs
+        connection.execute(text(f"SELECT pg_advisory_lock{mode}(:cls, hashtext(:user_id))"), key)
+        connection.commit()  # not idle in a transaction while the block runs
         try:
             yield
         finally:
-            connection.execute(text("SELECT pg_advisory_unlock_shared(:cls, hashtext(:user_id))"), key)
+            connection.execute(text(f"SELECT pg_advisory_unlock{mode}(:cls, hashtext(:user_id))"), key)
             connection.commit()
 
 

@@ -46,7 +46,7 @@ from followlytics.services.feedback import remembered_feedback
 from followlytics.services.ledger import agent_cap_reached
 from followlytics.services.plans import TOOL_FEATURES, Feature, allowed_tools, require_feature, require_tool
 from followlytics.services.platform import Platform
-from followlytics.services.quotas import bill_question, check_quota, refund_question
+from followlytics.services.quotas import bill_question, check_quota, counted_question, refund_question
 
 MAX_QUESTION_CHARS = 2000
 # How many earlier questions a follow-up may lean on; the engine mostly needs the last one.
@@ -115,32 +115,38 @@ def ask(
     """
     started = time.perf_counter()
     question = checked_question(question)
-    with platform.db.session() as session:
-        user = session.get_one(User, user_id)
-        require_agent_plan(user)
-        account = resolve_account(session, user=user, handle=handle)
-        if account.kind == AccountKind.COMPETITOR:
-            require_feature(user, Feature.COMPETITOR_TRACKING)
-        if account.last_snapshot_id is None:
-            raise missing(Dataset.FOLLOWERS, account.handle)
-        check_quota(session, platform.settings, user)
-        stateless = _past_agent_cap(session, platform, user_id=user_id)
-        context = _context(session, user, account)
-    try:
-        if stateless:
-            agent_id, answer = None, _answer_stateless(platform, context, question, listener)
-        else:
-            agent_id, answer = _answer(platform, context, question, listener)
-    except SandboxUnavailable:
-        return _queue(platform, context, question)
-    with platform.db.session() as session:
-        query = Query(user_id=user_id, account_id=context.account_id, question=question)
-        session.add(query)
-        public = _store(
-            session, query, agent_id=agent_id, answer=answer, started=started, handle=context.account_handle
-        )
-        bill_question(session, platform.settings, query)
-        return public
+    with counted_question(platform, user_id):
+        with platform.db.session() as session:
+            user = session.get_one(User, user_id)
+            require_agent_plan(user)
+            account = resolve_account(session, user=user, handle=handle)
+            if account.kind == AccountKind.COMPETITOR:
+                require_feature(user, Feature.COMPETITOR_TRACKING)
+            if account.last_snapshot_id is None:
+                raise missing(Dataset.FOLLOWERS, account.handle)
+            check_quota(session, platform.settings, user)
+            stateless = _past_agent_cap(session, platform, user_id=user_id)
+            context = _context(session, user, account)
+        try:
+            if stateless:
+                agent_id, answer = None, _answer_stateless(platform, context, question, listener)
+            else:
+                agent_id, answer = _answer(platform, context, question, listener)
+        except SandboxUnavailable:
+            return _queue(platform, context, question)
+        with platform.db.session() as session:
+            query = Query(user_id=user_id, account_id=context.account_id, question=question)
+            session.add(query)
+            public = _store(
+                session,
+                query,
+                agent_id=agent_id,
+                answer=answer,
+                started=started,
+                handle=context.account_handle,
+            )
+            bill_question(session, platform.settings, query)
+            return public
 
 
 def answer_queued(platform: Platform, query_id: str) -> QueryAnswer | None:
@@ -240,30 +246,31 @@ def ask_stateless(
     """A question about follower data sent with it (API access: Agency); it counts against the quota."""
     started = time.perf_counter()
     question = checked_question(question)
-    with platform.db.session() as session:
-        user = session.get_one(User, user_id)
-        require_agent_plan(user)
-        require_feature(user, Feature.API_ACCESS)
-        check_quota(session, platform.settings, user)
-        plan = user.plan
-    with ephemeral_sandbox(platform, follower_data=follower_data) as sandbox:
-        registry = default_registry(code=sandbox.isolates)
-        answer = run_agent(
-            question,
-            account_id=EPHEMERAL_ACCOUNT,
-            account_handle="",
-            execute=_gated(plan, sandbox.exec),
-            registry=registry,
-            model_registry=_offered(registry, plan),
-            models=platform.models,
-            listener=listener,
-        )
-    with platform.db.session() as session:
-        query = Query(user_id=user_id, account_id=None, question=question)
-        session.add(query)
-        public = _store(session, query, agent_id=None, answer=answer, started=started, handle=None)
-        bill_question(session, platform.settings, query)
-        return public
+    with counted_question(platform, user_id):
+        with platform.db.session() as session:
+            user = session.get_one(User, user_id)
+            require_agent_plan(user)
+            require_feature(user, Feature.API_ACCESS)
+            check_quota(session, platform.settings, user)
+            plan = user.plan
+        with ephemeral_sandbox(platform, follower_data=follower_data) as sandbox:
+            registry = default_registry(code=sandbox.isolates)
+            answer = run_agent(
+                question,
+                account_id=EPHEMERAL_ACCOUNT,
+                account_handle="",
+                execute=_gated(plan, sandbox.exec),
+                registry=registry,
+                model_registry=_offered(registry, plan),
+                models=platform.models,
+                listener=listener,
+            )
+        with platform.db.session() as session:
+            query = Query(user_id=user_id, account_id=None, question=question)
+            session.add(query)
+            public = _store(session, query, agent_id=None, answer=answer, started=started, handle=None)
+            bill_question(session, platform.settings, query)
+            return public
 
 
 def recent_history(

@@ -5,12 +5,16 @@ billing anchor would need a billing system we do not have). A question counts wh
 queued (`metering.COUNTED_STATUSES`), stateless ones included; a failed one does not, and a queued one that
 later fails gives back its charge. Beyond the limit, `FOLLOWLYTICS_QUOTA_OVERAGE` decides: `block` refuses
 with `QuotaExceeded` (402, the reset time and the plan to upgrade to), `pay_per_question` answers and
-records a `usage_charges` row at `FOLLOWLYTICS_OVERAGE_QUESTION_USD`. The plan is read on every question,
-so a plan change applies to the very next one, and the questions already asked this month still count.
+records a `usage_charges` row at `FOLLOWLYTICS_OVERAGE_QUESTION_USD`. A limited plan's questions run one at a
+time (`counted_question`), so concurrent ones cannot both take the last included question. The plan is read
+on every question, so a plan change applies to the very next one, and the questions already asked this month
+still count.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from datetime import datetime
 from decimal import Decimal
 
@@ -21,6 +25,7 @@ from sqlalchemy.orm import Session
 from followlytics.config import Settings, get_settings
 from followlytics.db.models import Query, UsageCharge, User, utcnow
 from followlytics.errors import NotFound, QuotaExceeded
+from followlytics.services.agents import one_question_at_a_time
 from followlytics.services.metering import COUNTED_STATUSES, month_economics
 from followlytics.services.periods import month_bounds
 from followlytics.services.plans import PLANS, plan_spec, upgrade_from
@@ -98,6 +103,17 @@ def questions_used(session: Session, user_id: str, *, start: datetime, end: date
         )
         or 0
     )
+
+
+@contextmanager
+def counted_question(platform: Platform, user_id: str) -> Iterator[None]:
+    """Around a whole question (check, answer, record): for a plan with a monthly limit, the user's question
+    lock, so two questions at once cannot both pass `check_quota` for the last one; unlimited plans run
+    their questions side by side."""
+    with platform.db.session() as session:
+        limited = plan_spec(session.get_one(User, user_id).plan).question_limit is not None
+    with one_question_at_a_time(platform, user_id) if limited else nullcontext():
+        yield
 
 
 def check_quota(session: Session, settings: Settings, user: User, *, now: datetime | None = None) -> bool:
