@@ -538,11 +538,11 @@ def db_upgrade() -> None:
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Bind address (default from settings).")] = None,
-    port: Annotated[int | None, typer.Option(help="Port (default from settings).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default from settings; 0: any free port).")] = None,
 ) -> None:
     """Serve the API and the dashboard."""
     settings = get_settings()
-    _serve(settings, host=host or settings.host, port=port or settings.port)
+    _serve(settings, host=host or settings.host, port=settings.port if port is None else port)
 
 
 @app.command()

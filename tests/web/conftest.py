@@ -10,16 +10,11 @@ from __future__ import annotations
 
 import json
 import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-import httpx
 import pytest
 
 from followlytics.audience.datasets import Dataset
@@ -29,6 +24,7 @@ from followlytics.services.accounts import create_user
 from followlytics.services.demo import seed_demo
 from followlytics.services.imports import import_files
 from followlytics.services.platform import Platform
+from tests.served import served
 
 CHROMIUM = Path("/usr/bin/chromium")
 ADMIN_KEY = "admin-browser-test-key"
@@ -48,12 +44,6 @@ class Site:
     starter_key: str
     xss_key: str
     admin_key: str = ADMIN_KEY
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _user(i: int, *, name: str, bio: str, location: str, followers: int) -> dict[str, object]:
@@ -132,7 +122,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     tmp = tmp_path_factory.mktemp("dashboard")
     data_dir = tmp / "data"
     keys = _seed(Settings(data_dir=data_dir, database_url=None), tmp)
-    port = _free_port()
     env = {
         **os.environ,
         "FOLLOWLYTICS_DATA_DIR": str(data_dir),
@@ -141,27 +130,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         "FOLLOWLYTICS_LLM_CHAIN": "builtin",
     }
     env.pop("FOLLOWLYTICS_DATABASE_URL", None)
-    server = subprocess.Popen(
-        [sys.executable, "-m", "followlytics.cli", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise
-                time.sleep(0.1)
+    with served(env, tmp / "server.log") as url:
         yield Site(url, data_dir, keys["pro"], keys["agency"], keys["starter"], keys["xss"])
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
 
 
 @pytest.fixture(scope="session")
