@@ -195,8 +195,7 @@ class LocalSandboxProvider:
         if sandbox is None:
             return SandboxState.DESTROYED
         with sandbox.lock:
-            if sandbox.state is SandboxState.RUNNING and _alive(sandbox):
-                self._persist(sandbox_id, sandbox)
+            self._persist(sandbox_id, sandbox)
             if sandbox.state is SandboxState.RUNNING and _alive(sandbox):
                 assert sandbox.process is not None
                 _signal_tree(sandbox.process.pid, signal.SIGSTOP)
@@ -213,8 +212,7 @@ class LocalSandboxProvider:
         if sandbox is None:
             return SandboxState.DESTROYED
         with sandbox.lock:
-            if sandbox.state is SandboxState.RUNNING and _alive(sandbox):
-                self._persist(sandbox_id, sandbox)
+            self._persist(sandbox_id, sandbox)
             if sandbox.state is not SandboxState.DESTROYED:
                 # A stopped process cannot take the graceful way out (EOF, SIGTERM): it is killed.
                 self._end(sandbox, graceful=sandbox.state is SandboxState.RUNNING)
@@ -428,8 +426,9 @@ class LocalSandboxProvider:
 
     def _persist(self, sandbox_id: str, sandbox: _Sandbox) -> None:
         """Have the runtime copy its new tables to the workspace, so the next process starts with them.
-        Done before a pause or an archive, when no question waits; a failure only costs that speed."""
-        if sandbox.workspace is None:
+        Done before a pause or an archive, when no question waits; a failure only costs that speed. Only a
+        running process has anything new: a paused one copied its tables when it was paused."""
+        if sandbox.workspace is None or sandbox.state is not SandboxState.RUNNING or not _alive(sandbox):
             return
         try:
             # Writing compresses: about 5 s for 1M followers' tables, a minute or more at 10M.
